@@ -1,0 +1,865 @@
+//! One lattice world: citizens and cops on a grid, stepped by the paper's rules.
+//!
+//! Agent state is kept as a structure of arrays (state, site, hardship, risk
+//! aversion, jail term, group) so that the hot loop touches few bytes per agent.
+//!
+//! The cops `C` and actives `A` within a citizen's vision are not counted by
+//! scanning the vision set at every decision: each site keeps the number of cops
+//! and of active citizens within citizen vision of it, and every change (a move,
+//! a turn active or quiet, an arrest) updates the counts of the sites that see
+//! it. Vision is symmetric, so those are the sites in vision of the changed site.
+//! This keeps the exact semantics of random sequential activation (every agent
+//! sees every change made before it in the step) at O(1) per decision; only
+//! cops and actives cost window updates, and they are few.
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+
+use crate::lattice::{Site, Vision};
+use crate::metrics::Counts;
+use crate::params::*;
+use crate::rules;
+use crate::schedule::{DynamicParam, ScheduledChange};
+
+const EMPTY: u32 = u32::MAX;
+const LIFE: u32 = u32::MAX;
+
+/// What an agent is doing. Citizens are `Quiet`, `Active`, `Jailed` or `Dead`;
+/// cops are `Cop`, or `CopOff` once taken off the lattice by a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum AgentState {
+    Quiet = 0,
+    Active = 1,
+    Jailed = 2,
+    Dead = 3,
+    Cop = 4,
+    CopOff = 5,
+}
+
+/// What a lattice site shows, for views and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteView {
+    Empty,
+    Quiet,
+    Active,
+    Jailed,
+    Cop,
+}
+
+/// A model world with its random stream. Same parameters and seed give the
+/// same sequence of states on every platform (PCG64-MCG, portable sampling).
+#[derive(Debug, Clone)]
+pub struct World {
+    p: Params,
+    schedule: Vec<ScheduledChange>,
+    ramp_start: Vec<Option<f64>>,
+    cit_vision: Vision,
+    cop_vision: Vision,
+    adjacent: Vision,
+    rng: Pcg64Mcg,
+    state: Vec<AgentState>,
+    pos: Vec<Site>,
+    hardship: Vec<f32>,
+    risk: Vec<f32>,
+    term: Vec<u32>,
+    group: Vec<u8>,
+    age: Vec<u32>,
+    death_age: Vec<u32>,
+    grid: Vec<u32>,
+    view_cops: Vec<u16>,
+    view_actives: Vec<u16>,
+    order: Vec<u32>,
+    tally: Counts,
+    born: u64,
+    flips: Vec<(u32, bool)>,
+}
+
+/// Error building a world from invalid parameters or schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidModel(pub Vec<ParamError>);
+
+impl std::fmt::Display for InvalidModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let msgs: Vec<String> = self.0.iter().map(|e| e.to_string()).collect();
+        f.write_str(&msgs.join("; "))
+    }
+}
+
+impl std::error::Error for InvalidModel {}
+
+impl World {
+    /// Builds the initial state: agents placed, hardship and risk aversion drawn
+    /// from U(0,1), all citizens quiet.
+    pub fn new(params: Params, schedule: Vec<ScheduledChange>, seed: u64) -> Result<Self, InvalidModel> {
+        let mut errs = params.validate().err().unwrap_or_default();
+        for (i, c) in schedule.iter().enumerate() {
+            if let Err(e) = c.validate() {
+                errs.push(ParamError::new(format!("schedule[{i}]"), e));
+            }
+        }
+        if !errs.is_empty() {
+            return Err(InvalidModel(errs));
+        }
+        let p = params;
+        let (w, h) = (p.width, p.height);
+        let own = p.vision_includes_own_site;
+        let sites = p.sites();
+        let mut world = World {
+            cit_vision: Vision::new(p.neighbourhood, p.citizen_vision, own, w, h, p.torus),
+            cop_vision: Vision::new(p.neighbourhood, p.cop_vision, own, w, h, p.torus),
+            adjacent: Vision::new(Neighbourhood::Moore, 1.0, false, w, h, p.torus),
+            rng: Pcg64Mcg::seed_from_u64(seed),
+            state: Vec::new(),
+            pos: Vec::new(),
+            hardship: Vec::new(),
+            risk: Vec::new(),
+            term: Vec::new(),
+            group: Vec::new(),
+            age: Vec::new(),
+            death_age: Vec::new(),
+            grid: vec![EMPTY; sites],
+            view_cops: vec![0; sites],
+            view_actives: vec![0; sites],
+            order: Vec::new(),
+            tally: Counts::default(),
+            born: 0,
+            flips: Vec::new(),
+            ramp_start: vec![None; schedule.len()],
+            schedule,
+            p,
+        };
+        world.place_initial_agents();
+        Ok(world)
+    }
+
+    fn place_initial_agents(&mut self) {
+        let sites = self.p.sites();
+        match self.p.placement {
+            Placement::ExactCount => {
+                let n_cops = ((self.p.cop_density * sites as f64).round() as usize).min(sites);
+                let n_cit = ((self.p.citizen_density * sites as f64).round() as usize).min(sites - n_cops);
+                // A partial Fisher–Yates shuffle picks distinct sites.
+                let mut all: Vec<Site> = (0..sites as Site).collect();
+                for i in 0..n_cops + n_cit {
+                    let j = self.rng.random_range(i..sites);
+                    all.swap(i, j);
+                    if i < n_cops {
+                        self.spawn_cop(all[i]);
+                    } else {
+                        self.spawn_citizen(all[i], None);
+                    }
+                }
+            }
+            Placement::PerSite => {
+                let (cd, pd) = (self.p.citizen_density, self.p.cop_density);
+                for s in 0..sites as Site {
+                    let u: f64 = self.rng.random();
+                    if u < cd {
+                        self.spawn_citizen(s, None);
+                    } else if u < cd + pd {
+                        self.spawn_cop(s);
+                    }
+                }
+            }
+        }
+    }
+
+    // ----- accessors -------------------------------------------------------
+
+    pub fn params(&self) -> &Params {
+        &self.p
+    }
+
+    /// Current counts (after the last step).
+    pub fn counts(&self) -> Counts {
+        self.tally
+    }
+
+    pub fn step_index(&self) -> u64 {
+        self.tally.step
+    }
+
+    /// Number of agent slots ever used (citizens and cops, alive or not).
+    pub fn agent_slots(&self) -> usize {
+        self.state.len()
+    }
+
+    /// Citizens ever present, initial plus born: quiet + active + jailed + dead
+    /// always equals it (the conservation invariant).
+    pub fn population(&self) -> u64 {
+        self.state.iter().filter(|s| !matches!(s, AgentState::Cop | AgentState::CopOff)).count() as u64
+    }
+
+    /// Citizens born so far (Model II's cloning).
+    pub fn born(&self) -> u64 {
+        self.born
+    }
+
+    /// The state of agent `i`.
+    pub fn agent_state(&self, i: usize) -> AgentState {
+        self.state[i]
+    }
+
+    /// What site `s` shows.
+    pub fn site_view(&self, s: Site) -> SiteView {
+        match self.grid[s as usize] {
+            EMPTY => SiteView::Empty,
+            a => match self.state[a as usize] {
+                AgentState::Quiet => SiteView::Quiet,
+                AgentState::Active => SiteView::Active,
+                AgentState::Jailed => SiteView::Jailed,
+                AgentState::Cop => SiteView::Cop,
+                AgentState::Dead | AgentState::CopOff => SiteView::Empty,
+            },
+        }
+    }
+
+    /// The agent on site `s`, if any.
+    pub fn agent_at(&self, s: Site) -> Option<usize> {
+        match self.grid[s as usize] {
+            EMPTY => None,
+            a => Some(a as usize),
+        }
+    }
+
+    /// Changes a parameter now (for interactive use and schedules). Cop density
+    /// adds or removes cops; the others take effect from the next decision.
+    pub fn set_param(&mut self, param: DynamicParam, value: f64) {
+        match param {
+            DynamicParam::Legitimacy => self.p.legitimacy = value.clamp(0.0, 1.0),
+            DynamicParam::K => self.p.k = value.max(0.0),
+            DynamicParam::Threshold => self.p.threshold = value,
+            DynamicParam::MaxJailTerm => self.p.max_jail_term = StepLimit::Finite(value.max(0.0).min(f64::from(u32::MAX - 1)) as u32),
+            DynamicParam::CopDensity => {
+                self.p.cop_density = value.clamp(0.0, 1.0);
+                self.adjust_cops();
+            }
+        }
+    }
+
+    fn param_value(&self, param: DynamicParam) -> f64 {
+        match param {
+            DynamicParam::Legitimacy => self.p.legitimacy,
+            DynamicParam::K => self.p.k,
+            DynamicParam::Threshold => self.p.threshold,
+            DynamicParam::CopDensity => self.p.cop_density,
+            DynamicParam::MaxJailTerm => match self.p.max_jail_term {
+                StepLimit::Finite(n) => f64::from(n),
+                StepLimit::Unbounded => f64::from(u32::MAX - 1),
+            },
+        }
+    }
+
+    // ----- the step --------------------------------------------------------
+
+    /// Advances the world by one step and returns the counts after it.
+    pub fn step(&mut self) -> Counts {
+        let t = self.tally.step + 1;
+        self.apply_schedule(t);
+        self.tally.arrests = 0;
+        self.tally.kills = 0;
+        self.shuffle_order();
+        match self.p.activation {
+            Activation::RandomSequential => {
+                for k in 0..self.order.len() {
+                    let i = self.order[k] as usize;
+                    match self.state[i] {
+                        AgentState::Cop => self.activate_cop(i),
+                        AgentState::Quiet | AgentState::Active | AgentState::Jailed => self.activate_citizen(i),
+                        AgentState::Dead | AgentState::CopOff => {}
+                    }
+                }
+            }
+            Activation::Synchronous => self.step_synchronous(),
+        }
+        if self.p.jail_countdown == JailCountdown::EndOfStep {
+            self.count_down_jail_terms();
+        }
+        if self.p.max_age != StepLimit::Unbounded {
+            self.age_citizens();
+        }
+        self.tally.step = t;
+        self.tally
+    }
+
+    /// Runs `n` steps, calling `f` with the counts after each.
+    pub fn run(&mut self, n: u64, mut f: impl FnMut(&Counts)) {
+        for _ in 0..n {
+            let c = self.step();
+            f(&c);
+        }
+    }
+
+    fn apply_schedule(&mut self, t: u64) {
+        for k in 0..self.schedule.len() {
+            let change = self.schedule[k].clone();
+            if t == change.step {
+                self.ramp_start[k] = Some(self.param_value(change.param));
+            }
+            let start = self.ramp_start[k].unwrap_or_else(|| self.param_value(change.param));
+            if let Some(v) = change.value_at(t, start) {
+                self.set_param(change.param, v);
+            }
+        }
+    }
+
+    fn shuffle_order(&mut self) {
+        let n = self.state.len();
+        self.order.clear();
+        self.order.extend(0..n as u32);
+        // Fisher–Yates; rand's `random_range` samples usize portably.
+        for i in (1..n).rev() {
+            let j = self.rng.random_range(0..=i);
+            self.order.swap(i, j);
+        }
+    }
+
+    /// One citizen's activation under random sequential activation.
+    fn activate_citizen(&mut self, i: usize) {
+        if self.state[i] == AgentState::Jailed {
+            if self.p.jail_countdown == JailCountdown::EndOfStep || !self.serve_jail_activation(i) {
+                return;
+            }
+        }
+        match self.p.rule_order {
+            RuleOrder::MoveThenAct => {
+                if self.p.movement {
+                    self.rule_m(i);
+                }
+                self.rule_a(i);
+                self.rule_k(i);
+            }
+            RuleOrder::ActThenMove => {
+                self.rule_a(i);
+                self.rule_k(i);
+                if self.p.movement {
+                    self.rule_m(i);
+                }
+            }
+        }
+        self.rule_clone(i);
+    }
+
+    /// One cop's activation: Rule C, then what it does after an arrest.
+    fn activate_cop(&mut self, i: usize) {
+        let arrest_site = self.rule_c(i);
+        self.after_arrest(i, arrest_site);
+    }
+
+    fn after_arrest(&mut self, i: usize, arrest_site: Option<Site>) {
+        match (self.p.cop_after_arrest, arrest_site) {
+            (CopAfterArrest::Stay, Some(_)) => {}
+            (CopAfterArrest::TakeSite, Some(s)) if self.grid[s as usize] == EMPTY => self.move_agent(i, s),
+            _ => {
+                if self.p.cop_movement {
+                    self.rule_m(i);
+                }
+            }
+        }
+    }
+
+    fn step_synchronous(&mut self) {
+        if self.p.jail_countdown == JailCountdown::AtActivation {
+            for i in 0..self.state.len() {
+                if self.state[i] == AgentState::Jailed {
+                    self.serve_jail_activation(i);
+                }
+            }
+        }
+        // Rule A for every free citizen against the counts at the start of the step.
+        let mut flips = std::mem::take(&mut self.flips);
+        flips.clear();
+        for i in 0..self.state.len() {
+            if matches!(self.state[i], AgentState::Quiet | AgentState::Active) {
+                let now = self.state[i] == AgentState::Active;
+                let next = self.decide(i);
+                if next != now {
+                    flips.push((i as u32, next));
+                }
+            }
+        }
+        for &(i, a) in &flips {
+            self.set_active(i as usize, a);
+        }
+        self.flips = flips;
+        for k in 0..self.order.len() {
+            let i = self.order[k] as usize;
+            match self.state[i] {
+                AgentState::Active => self.rule_k(i),
+                AgentState::Cop => {
+                    let s = self.rule_c(i);
+                    if s.is_some() && self.p.cop_after_arrest == CopAfterArrest::TakeSite {
+                        self.after_arrest(i, s);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for k in 0..self.order.len() {
+            let i = self.order[k] as usize;
+            match self.state[i] {
+                AgentState::Quiet | AgentState::Active if self.p.movement => self.rule_m(i),
+                AgentState::Cop if self.p.cop_movement => self.rule_m(i),
+                _ => {}
+            }
+            if matches!(self.state[i], AgentState::Quiet | AgentState::Active) {
+                self.rule_clone(i);
+            }
+        }
+    }
+
+    // ----- the rules ---------------------------------------------------------
+
+    /// Rule A's decision for citizen `i` at its current site, without acting on it:
+    /// G − N > T with G = H(1 − L), N = R·P, P = 1 − exp(−k·(C/A)_v).
+    fn decide(&self, i: usize) -> bool {
+        let s = self.pos[i] as usize;
+        let active = self.state[i] == AgentState::Active;
+        let c = u32::from(self.view_cops[s]);
+        let a = rules::actives_counted(u32::from(self.view_actives[s]), active, self.p.self_count);
+        let p = rules::arrest_probability(self.p.k, rules::cop_active_ratio(c, a, self.p.ratio_rule));
+        let n = rules::net_risk(f64::from(self.risk[i]), p);
+        let g = rules::grievance(f64::from(self.hardship[i]), self.p.legitimacy);
+        rules::is_active(g, n, self.p.threshold)
+    }
+
+    /// Rule A: "if G − N > T be active; otherwise, be quiet".
+    fn rule_a(&mut self, i: usize) {
+        let a = self.decide(i);
+        self.set_active(i, a);
+    }
+
+    /// Rule C: "inspect all sites within v* and arrest a random active agent".
+    /// Returns the site of the arrest.
+    fn rule_c(&mut self, cop: usize) -> Option<Site> {
+        if self.tally.active == 0 {
+            return None;
+        }
+        let s = self.pos[cop];
+        let target = self.random_in_vision(true, s, |w, a| w.state[a] == AgentState::Active)?;
+        let site = self.pos[target];
+        self.arrest(target);
+        Some(site)
+    }
+
+    /// Rule M: "move to a random [empty] site within your vision"; stay if none.
+    fn rule_m(&mut self, i: usize) {
+        let is_cop = self.state[i] == AgentState::Cop;
+        if let Some(t) = self.random_empty_in_vision(is_cop, self.pos[i]) {
+            self.move_agent(i, t);
+        }
+    }
+
+    /// Model II's violence: an active citizen kills a random citizen of the
+    /// other group within its vision ("going active means killing").
+    fn rule_k(&mut self, i: usize) {
+        if !self.p.ethnic_violence || self.state[i] != AgentState::Active {
+            return;
+        }
+        let g = self.group[i];
+        let victim = self.random_in_vision(false, self.pos[i], |w, a| {
+            matches!(w.state[a], AgentState::Quiet | AgentState::Active) && w.group[a] != g
+        });
+        if let Some(v) = victim {
+            self.unplace(v);
+            self.set_state(v, AgentState::Dead);
+            self.tally.kills += 1;
+        }
+    }
+
+    /// Model II's reproduction: clone onto an empty adjacent site with the
+    /// configured probability; the child inherits group and hardship.
+    fn rule_clone(&mut self, i: usize) {
+        if self.p.clone_probability <= 0.0 || !matches!(self.state[i], AgentState::Quiet | AgentState::Active) {
+            return;
+        }
+        if self.rng.random::<f64>() >= self.p.clone_probability {
+            return;
+        }
+        let s = self.pos[i];
+        let n = self.adjacent.len();
+        let mut empties = [0 as Site; 8];
+        let mut k = 0;
+        for j in 0..n.min(8) {
+            if let Some(t) = self.adjacent.nth(s, j) {
+                if self.grid[t as usize] == EMPTY {
+                    empties[k] = t;
+                    k += 1;
+                }
+            }
+        }
+        if k > 0 {
+            let t = empties[self.rng.random_range(0..k)];
+            self.born += 1;
+            self.spawn_citizen(t, Some(i));
+        }
+    }
+
+    fn arrest(&mut self, j: usize) {
+        let term = self.draw_jail_term();
+        self.term[j] = term;
+        if self.p.jail_placement == JailPlacement::OffLattice {
+            self.unplace(j);
+        }
+        self.set_active(j, false);
+        self.set_state(j, AgentState::Jailed);
+        self.tally.arrests += 1;
+    }
+
+    fn draw_jail_term(&mut self) -> u32 {
+        match self.p.max_jail_term {
+            StepLimit::Unbounded => LIFE,
+            StepLimit::Finite(j) => match self.p.jail_draw {
+                JailDraw::Inclusive => self.rng.random_range(0..=j),
+                JailDraw::Exclusive if j == 0 => 0,
+                JailDraw::Exclusive => self.rng.random_range(0..j),
+            },
+        }
+    }
+
+    /// A jailed citizen's own activation (Mesa's convention). Returns whether it
+    /// was released and may act now.
+    fn serve_jail_activation(&mut self, i: usize) -> bool {
+        match self.term[i] {
+            LIFE => false,
+            0 => self.release(i),
+            _ => {
+                self.term[i] -= 1;
+                false
+            }
+        }
+    }
+
+    fn count_down_jail_terms(&mut self) {
+        for i in 0..self.state.len() {
+            if self.state[i] == AgentState::Jailed && self.term[i] != LIFE {
+                self.term[i] = self.term[i].saturating_sub(1);
+                if self.term[i] == 0 {
+                    self.release(i);
+                }
+            }
+        }
+    }
+
+    /// Frees a jailed citizen, quiet. Off the lattice it returns to its arrest
+    /// site if free, else to a random empty site in vision of it, else anywhere;
+    /// with no empty site at all it waits in jail.
+    fn release(&mut self, i: usize) -> bool {
+        if self.p.jail_placement == JailPlacement::OffLattice {
+            let s = self.pos[i];
+            let target = if self.grid[s as usize] == EMPTY {
+                Some(s)
+            } else {
+                self.random_empty_in_vision(false, s).or_else(|| self.random_empty_site())
+            };
+            match target {
+                Some(t) => {
+                    self.set_state(i, AgentState::Quiet);
+                    self.place(i, t);
+                }
+                None => return false,
+            }
+        } else {
+            self.set_state(i, AgentState::Quiet);
+        }
+        true
+    }
+
+    fn age_citizens(&mut self) {
+        for i in 0..self.state.len() {
+            if matches!(self.state[i], AgentState::Quiet | AgentState::Active | AgentState::Jailed) {
+                self.age[i] += 1;
+                if self.age[i] >= self.death_age[i] {
+                    if self.state[i] != AgentState::Jailed || self.p.jail_placement == JailPlacement::StayOnSite {
+                        self.unplace(i);
+                    }
+                    self.set_state(i, AgentState::Dead);
+                }
+            }
+        }
+    }
+
+    /// Brings the number of cops on the lattice to `round(cop_density × sites)`.
+    fn adjust_cops(&mut self) {
+        let target = (self.p.cop_density * self.p.sites() as f64).round() as u32;
+        while self.tally.cops < target {
+            match self.random_empty_site() {
+                Some(s) => self.spawn_cop(s),
+                None => break,
+            }
+        }
+        if self.tally.cops > target {
+            let mut cops: Vec<usize> = (0..self.state.len()).filter(|&i| self.state[i] == AgentState::Cop).collect();
+            let remove = (self.tally.cops - target) as usize;
+            for k in 0..remove {
+                let j = self.rng.random_range(k..cops.len());
+                cops.swap(k, j);
+                let c = cops[k];
+                self.unplace(c);
+                self.set_state(c, AgentState::CopOff);
+            }
+        }
+    }
+
+    // ----- lattice bookkeeping -------------------------------------------------
+
+    /// A new agent slot, not yet counted in any tally (dead slots are not
+    /// reused, so every slot is one agent's whole life).
+    fn new_slot(&mut self) -> usize {
+        self.state.push(AgentState::CopOff);
+        self.pos.push(0);
+        self.hardship.push(0.0);
+        self.risk.push(0.0);
+        self.term.push(0);
+        self.group.push(0);
+        if self.p.max_age != StepLimit::Unbounded {
+            self.age.push(0);
+            self.death_age.push(u32::MAX);
+        }
+        self.state.len() - 1
+    }
+
+    fn spawn_cop(&mut self, s: Site) {
+        let i = self.new_slot();
+        self.set_state(i, AgentState::Cop);
+        self.place(i, s);
+    }
+
+    fn spawn_citizen(&mut self, s: Site, parent: Option<usize>) {
+        let i = self.new_slot();
+        let (h, g) = match parent {
+            Some(par) => (self.hardship[par], self.group[par]),
+            None => {
+                let h: f32 = self.rng.random();
+                let g = u8::from(self.p.group_b_share > 0.0 && self.rng.random::<f64>() < self.p.group_b_share);
+                (h, g)
+            }
+        };
+        self.hardship[i] = h;
+        self.group[i] = g;
+        self.risk[i] = self.rng.random();
+        self.term[i] = 0;
+        if let StepLimit::Finite(m) = self.p.max_age {
+            self.age[i] = 0;
+            self.death_age[i] = self.rng.random_range(0..=m);
+        }
+        self.set_state(i, AgentState::Quiet);
+        self.place(i, s);
+    }
+
+    /// Sets an agent's state and keeps the tallies.
+    fn set_state(&mut self, i: usize, new: AgentState) {
+        let old = self.state[i];
+        self.tally_add(old, -1);
+        self.tally_add(new, 1);
+        self.state[i] = new;
+    }
+
+    fn tally_add(&mut self, s: AgentState, d: i32) {
+        let t = &mut self.tally;
+        let field = match s {
+            AgentState::Quiet => &mut t.quiet,
+            AgentState::Active => &mut t.active,
+            AgentState::Jailed => &mut t.jailed,
+            AgentState::Dead => &mut t.dead,
+            AgentState::Cop => &mut t.cops,
+            AgentState::CopOff => return,
+        };
+        *field = field.wrapping_add_signed(d);
+    }
+
+    /// Turns a free citizen active or quiet, updating the window counts.
+    fn set_active(&mut self, i: usize, active: bool) {
+        let was = self.state[i] == AgentState::Active;
+        if was == active {
+            return;
+        }
+        self.set_state(i, if active { AgentState::Active } else { AgentState::Quiet });
+        if self.grid[self.pos[i] as usize] == i as u32 {
+            self.add_to_windows(self.pos[i], 0, if active { 1 } else { -1 });
+        }
+    }
+
+    fn contribution(&self, i: usize) -> (i16, i16) {
+        match self.state[i] {
+            AgentState::Cop => (1, 0),
+            AgentState::Active => (0, 1),
+            _ => (0, 0),
+        }
+    }
+
+    fn add_to_windows(&mut self, s: Site, dc: i16, da: i16) {
+        let (vc, va) = (&mut self.view_cops, &mut self.view_actives);
+        self.cit_vision.for_each(s, |t| {
+            let t = t as usize;
+            vc[t] = vc[t].wrapping_add_signed(dc);
+            va[t] = va[t].wrapping_add_signed(da);
+        });
+    }
+
+    fn place(&mut self, i: usize, s: Site) {
+        debug_assert_eq!(self.grid[s as usize], EMPTY);
+        self.grid[s as usize] = i as u32;
+        self.pos[i] = s;
+        let (dc, da) = self.contribution(i);
+        if dc != 0 || da != 0 {
+            self.add_to_windows(s, dc, da);
+        }
+    }
+
+    /// Takes an agent off the lattice; `pos` keeps its last site.
+    fn unplace(&mut self, i: usize) {
+        let s = self.pos[i];
+        if self.grid[s as usize] != i as u32 {
+            return;
+        }
+        self.grid[s as usize] = EMPTY;
+        let (dc, da) = self.contribution(i);
+        if dc != 0 || da != 0 {
+            self.add_to_windows(s, -dc, -da);
+        }
+    }
+
+    fn move_agent(&mut self, i: usize, to: Site) {
+        self.unplace(i);
+        self.place(i, to);
+    }
+
+    fn vision(&self, cop: bool) -> &Vision {
+        if cop {
+            &self.cop_vision
+        } else {
+            &self.cit_vision
+        }
+    }
+
+    /// A uniformly random empty site within vision of `s`. Rejection sampling
+    /// (uniform over the vision set, accept if empty) is uniform over the empty
+    /// sites; after a few misses a full scan decides, so "none" is exact too.
+    fn random_empty_in_vision(&mut self, cop: bool, s: Site) -> Option<Site> {
+        let n = self.vision(cop).len();
+        if n == 0 {
+            return None;
+        }
+        for _ in 0..16 {
+            let k = self.rng.random_range(0..n);
+            if let Some(t) = self.vision(cop).nth(s, k) {
+                if self.grid[t as usize] == EMPTY {
+                    return Some(t);
+                }
+            }
+        }
+        let grid = &self.grid;
+        let mut count = 0u32;
+        self.vision(cop).for_each(s, |t| count += u32::from(grid[t as usize] == EMPTY));
+        if count == 0 {
+            return None;
+        }
+        let mut pick = self.rng.random_range(0..count);
+        let mut found = None;
+        self.vision(cop).for_each(s, |t| {
+            if grid[t as usize] == EMPTY {
+                if pick == 0 && found.is_none() {
+                    found = Some(t);
+                }
+                pick = pick.wrapping_sub(1);
+            }
+        });
+        found
+    }
+
+    /// A uniformly random agent within vision of `s` that satisfies `pred`.
+    fn random_in_vision(&mut self, cop: bool, s: Site, pred: impl Fn(&World, usize) -> bool) -> Option<usize> {
+        let mut count = 0u32;
+        self.vision(cop).for_each(s, |t| {
+            let a = self.grid[t as usize];
+            if a != EMPTY && pred(self, a as usize) {
+                count += 1;
+            }
+        });
+        if count == 0 {
+            return None;
+        }
+        let mut pick = self.rng.random_range(0..count);
+        let mut found = None;
+        self.vision(cop).for_each(s, |t| {
+            let a = self.grid[t as usize];
+            if a != EMPTY && found.is_none() && pred(self, a as usize) {
+                if pick == 0 {
+                    found = Some(a as usize);
+                }
+                pick = pick.wrapping_sub(1);
+            }
+        });
+        found
+    }
+
+    fn random_empty_site(&mut self) -> Option<Site> {
+        let n = self.grid.len();
+        for _ in 0..64 {
+            let s = self.rng.random_range(0..n);
+            if self.grid[s] == EMPTY {
+                return Some(s as Site);
+            }
+        }
+        let empties = self.grid.iter().filter(|&&a| a == EMPTY).count();
+        if empties == 0 {
+            return None;
+        }
+        let k = self.rng.random_range(0..empties);
+        self.grid.iter().enumerate().filter(|(_, &a)| a == EMPTY).nth(k).map(|(s, _)| s as Site)
+    }
+
+    // ----- checks ---------------------------------------------------------------
+
+    /// Recomputes everything that is kept incrementally and compares: tallies,
+    /// grid ↔ positions, window counts. Returns the first inconsistency.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut tally = Counts { step: self.tally.step, arrests: self.tally.arrests, kills: self.tally.kills, ..Counts::default() };
+        let mut on_grid = 0usize;
+        for (i, &st) in self.state.iter().enumerate() {
+            match st {
+                AgentState::Quiet => tally.quiet += 1,
+                AgentState::Active => tally.active += 1,
+                AgentState::Jailed => tally.jailed += 1,
+                AgentState::Dead => tally.dead += 1,
+                AgentState::Cop => tally.cops += 1,
+                AgentState::CopOff => {}
+            }
+            let should_be_on = match st {
+                AgentState::Quiet | AgentState::Active | AgentState::Cop => true,
+                AgentState::Jailed => self.p.jail_placement == JailPlacement::StayOnSite,
+                _ => false,
+            };
+            let is_on = self.grid[self.pos[i] as usize] == i as u32;
+            if should_be_on != is_on {
+                return Err(format!("agent {i} ({st:?}) on grid: {is_on}, expected {should_be_on}"));
+            }
+            on_grid += usize::from(is_on);
+        }
+        if tally.quiet != self.tally.quiet
+            || tally.active != self.tally.active
+            || tally.jailed != self.tally.jailed
+            || tally.cops != self.tally.cops
+            || tally.dead != self.tally.dead
+        {
+            return Err(format!("tally {:?} != recount {:?}", self.tally, tally));
+        }
+        if self.grid.iter().filter(|&&a| a != EMPTY).count() != on_grid {
+            return Err("a site holds an agent that does not know it is there".into());
+        }
+        for s in 0..self.grid.len() {
+            let (mut c, mut a) = (0u16, 0u16);
+            self.cit_vision.for_each(s as Site, |t| match self.site_view(t) {
+                SiteView::Cop => c += 1,
+                SiteView::Active => a += 1,
+                _ => {}
+            });
+            if c != self.view_cops[s] || a != self.view_actives[s] {
+                return Err(format!("window at site {s}: kept ({}, {}), recount ({c}, {a})", self.view_cops[s], self.view_actives[s]));
+            }
+        }
+        Ok(())
+    }
+}
