@@ -58,9 +58,23 @@ impl Vision {
         } else {
             offsets.extend(raw);
         }
-        let reach = offsets.iter().map(|&(dx, dy)| i64::from(dx.abs().max(dy.abs()))).max().unwrap_or(0);
-        let linear = offsets.iter().map(|&(dx, dy)| i64::from(dy) * w + i64::from(dx)).collect();
-        Vision { width: w, height: h, torus, offsets, reach, linear }
+        let reach = offsets
+            .iter()
+            .map(|&(dx, dy)| i64::from(dx.abs().max(dy.abs())))
+            .max()
+            .unwrap_or(0);
+        let linear = offsets
+            .iter()
+            .map(|&(dx, dy)| i64::from(dy) * w + i64::from(dx))
+            .collect();
+        Vision {
+            width: w,
+            height: h,
+            torus,
+            offsets,
+            reach,
+            linear,
+        }
     }
 
     /// Number of offsets (sites in vision for an interior site).

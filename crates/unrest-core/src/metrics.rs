@@ -37,7 +37,11 @@ pub fn outbursts(series: &[Counts], threshold: u32) -> Vec<Outburst> {
     let mut open: Option<Outburst> = None;
     for c in series {
         if c.active > threshold {
-            let o = open.get_or_insert(Outburst { start: c.step, end: c.step, peak: 0 });
+            let o = open.get_or_insert(Outburst {
+                start: c.step,
+                end: c.step,
+                peak: 0,
+            });
             o.end = c.step;
             o.peak = o.peak.max(c.active);
         } else if let Some(o) = open.take() {
@@ -63,15 +67,31 @@ mod tests {
         let series: Vec<Counts> = actives
             .iter()
             .enumerate()
-            .map(|(i, &a)| Counts { step: i as u64, active: a, ..Counts::default() })
+            .map(|(i, &a)| Counts {
+                step: i as u64,
+                active: a,
+                ..Counts::default()
+            })
             .collect();
         let o = outbursts(&series, 50);
         assert_eq!(
             o,
             vec![
-                Outburst { start: 1, end: 2, peak: 70 },
-                Outburst { start: 4, end: 4, peak: 51 },
-                Outburst { start: 6, end: 6, peak: 80 }
+                Outburst {
+                    start: 1,
+                    end: 2,
+                    peak: 70
+                },
+                Outburst {
+                    start: 4,
+                    end: 4,
+                    peak: 51
+                },
+                Outburst {
+                    start: 6,
+                    end: 6,
+                    peak: 80
+                }
             ]
         );
         assert_eq!(waiting_times(&o), vec![3, 2]);

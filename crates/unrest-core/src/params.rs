@@ -176,7 +176,11 @@ impl<'de> Deserialize<'de> for StepLimit {
                     .ok()
                     .filter(|&n| n != u32::MAX)
                     .map(StepLimit::Finite)
-                    .ok_or_else(|| E::custom(format!("{v} is not a number of steps: expected 0 to 4294967294 steps, or \"inf\"")))
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "{v} is not a number of steps: expected 0 to 4294967294 steps, or \"inf\""
+                        ))
+                    })
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StepLimit, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(-1))
@@ -186,7 +190,11 @@ impl<'de> Deserialize<'de> for StepLimit {
                     "inf" | "infinite" | "unbounded" => Ok(StepLimit::Unbounded),
                     _ => v
                         .parse::<i64>()
-                        .map_err(|_| E::custom(format!("unknown number of steps {v:?}: expected a whole number of steps or \"inf\"")))
+                        .map_err(|_| {
+                            E::custom(format!(
+                                "unknown number of steps {v:?}: expected a whole number of steps or \"inf\""
+                            ))
+                        })
                         .and_then(|n| self.visit_i64(n)),
                 }
             }
@@ -331,7 +339,10 @@ impl Params {
         let mut errs = Vec::new();
         let mut unit = |name: &'static str, v: f64| {
             if !(0.0..=1.0).contains(&v) {
-                errs.push(ParamError::new(name, format!("{v} is out of range: must be between 0 and 1")));
+                errs.push(ParamError::new(
+                    name,
+                    format!("{v} is out of range: must be between 0 and 1"),
+                ));
             }
         };
         unit("citizen_density", self.citizen_density);
@@ -350,21 +361,39 @@ impl Params {
         }
         for (name, v) in [("width", self.width), ("height", self.height)] {
             if v == 0 || v > 1 << 20 {
-                errs.push(ParamError::new(name, format!("{v} is out of range: must be 1 to 1048576 sites")));
+                errs.push(ParamError::new(
+                    name,
+                    format!("{v} is out of range: must be 1 to 1048576 sites"),
+                ));
             }
         }
         if self.sites() > (u32::MAX as usize) / 2 {
-            errs.push(ParamError::new("width", format!("a {}×{} lattice has too many sites (at most 2^31)", self.width, self.height)));
+            errs.push(ParamError::new(
+                "width",
+                format!(
+                    "a {}×{} lattice has too many sites (at most 2^31)",
+                    self.width, self.height
+                ),
+            ));
         }
         if !(self.k.is_finite() && self.k >= 0.0) {
-            errs.push(ParamError::new("k", format!("{} is out of range: must be a finite number >= 0", self.k)));
+            errs.push(ParamError::new(
+                "k",
+                format!("{} is out of range: must be a finite number >= 0", self.k),
+            ));
         }
         if !self.threshold.is_finite() {
-            errs.push(ParamError::new("threshold", format!("{} is not a finite number", self.threshold)));
+            errs.push(ParamError::new(
+                "threshold",
+                format!("{} is not a finite number", self.threshold),
+            ));
         }
         for (name, v) in [("citizen_vision", self.citizen_vision), ("cop_vision", self.cop_vision)] {
             if !(v.is_finite() && (0.0..=MAX_VISION).contains(&v)) {
-                errs.push(ParamError::new(name, format!("{v} is out of range: must be between 0 and {MAX_VISION} sites")));
+                errs.push(ParamError::new(
+                    name,
+                    format!("{v} is out of range: must be between 0 and {MAX_VISION} sites"),
+                ));
             }
         }
         if errs.is_empty() {
@@ -387,7 +416,10 @@ pub struct ParamError {
 
 impl ParamError {
     pub fn new(name: impl Into<String>, message: impl Into<String>) -> Self {
-        ParamError { name: name.into(), message: message.into() }
+        ParamError {
+            name: name.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -63,7 +63,9 @@ impl ScheduledChange {
             DynamicParam::Legitimacy | DynamicParam::CopDensity => (0.0..=1.0).contains(&self.value),
             DynamicParam::K => self.value.is_finite() && self.value >= 0.0,
             DynamicParam::Threshold => self.value.is_finite(),
-            DynamicParam::MaxJailTerm => self.value >= 0.0 && self.value < f64::from(u32::MAX) && self.value.fract() == 0.0,
+            DynamicParam::MaxJailTerm => {
+                self.value >= 0.0 && self.value < f64::from(u32::MAX) && self.value.fract() == 0.0
+            }
         };
         if ok {
             Ok(())
@@ -79,14 +81,30 @@ mod tests {
 
     #[test]
     fn ramps_interpolate_and_jumps_jump() {
-        let jump = ScheduledChange { step: 10, until: None, param: DynamicParam::Legitimacy, value: 0.5 };
+        let jump = ScheduledChange {
+            step: 10,
+            until: None,
+            param: DynamicParam::Legitimacy,
+            value: 0.5,
+        };
         assert_eq!(jump.value_at(9, 0.9), None);
         assert_eq!(jump.value_at(10, 0.9), Some(0.5));
-        let ramp = ScheduledChange { step: 10, until: Some(20), param: DynamicParam::Legitimacy, value: 0.4 };
+        let ramp = ScheduledChange {
+            step: 10,
+            until: Some(20),
+            param: DynamicParam::Legitimacy,
+            value: 0.4,
+        };
         assert_eq!(ramp.value_at(10, 0.9), Some(0.9));
         assert!((ramp.value_at(15, 0.9).unwrap() - 0.65).abs() < 1e-12);
         assert_eq!(ramp.value_at(20, 0.9), Some(0.4));
         assert_eq!(ramp.value_at(21, 0.9), None);
-        assert!(ScheduledChange { step: 5, until: Some(2), ..ramp }.validate().is_err());
+        assert!(ScheduledChange {
+            step: 5,
+            until: Some(2),
+            ..ramp
+        }
+        .validate()
+        .is_err());
     }
 }

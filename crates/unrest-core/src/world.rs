@@ -188,7 +188,10 @@ impl World {
     /// Citizens ever present, initial plus born: quiet + active + jailed + dead
     /// always equals it (the conservation invariant).
     pub fn population(&self) -> u64 {
-        self.state.iter().filter(|s| !matches!(s, AgentState::Cop | AgentState::CopOff)).count() as u64
+        self.state
+            .iter()
+            .filter(|s| !matches!(s, AgentState::Cop | AgentState::CopOff))
+            .count() as u64
     }
 
     /// Citizens born so far (Model II's cloning).
@@ -230,7 +233,9 @@ impl World {
             DynamicParam::Legitimacy => self.p.legitimacy = value.clamp(0.0, 1.0),
             DynamicParam::K => self.p.k = value.max(0.0),
             DynamicParam::Threshold => self.p.threshold = value,
-            DynamicParam::MaxJailTerm => self.p.max_jail_term = StepLimit::Finite(value.max(0.0).min(f64::from(u32::MAX - 1)) as u32),
+            DynamicParam::MaxJailTerm => {
+                self.p.max_jail_term = StepLimit::Finite(value.max(0.0).min(f64::from(u32::MAX - 1)) as u32)
+            }
             DynamicParam::CopDensity => {
                 self.p.cop_density = value.clamp(0.0, 1.0);
                 self.adjust_cops();
@@ -551,7 +556,8 @@ impl World {
             let target = if self.grid[s as usize] == EMPTY {
                 Some(s)
             } else {
-                self.random_empty_in_vision(false, s).or_else(|| self.random_empty_site())
+                self.random_empty_in_vision(false, s)
+                    .or_else(|| self.random_empty_site())
             };
             match target {
                 Some(t) => {
@@ -568,7 +574,10 @@ impl World {
 
     fn age_citizens(&mut self) {
         for i in 0..self.state.len() {
-            if matches!(self.state[i], AgentState::Quiet | AgentState::Active | AgentState::Jailed) {
+            if matches!(
+                self.state[i],
+                AgentState::Quiet | AgentState::Active | AgentState::Jailed
+            ) {
                 self.age[i] += 1;
                 if self.age[i] >= self.death_age[i] {
                     if self.state[i] != AgentState::Jailed || self.p.jail_placement == JailPlacement::StayOnSite {
@@ -590,7 +599,9 @@ impl World {
             }
         }
         if self.tally.cops > target {
-            let mut cops: Vec<usize> = (0..self.state.len()).filter(|&i| self.state[i] == AgentState::Cop).collect();
+            let mut cops: Vec<usize> = (0..self.state.len())
+                .filter(|&i| self.state[i] == AgentState::Cop)
+                .collect();
             let remove = (self.tally.cops - target) as usize;
             for k in 0..remove {
                 let j = self.rng.random_range(k..cops.len());
@@ -752,7 +763,8 @@ impl World {
         }
         let grid = &self.grid;
         let mut count = 0u32;
-        self.vision(cop).for_each(s, |t| count += u32::from(grid[t as usize] == EMPTY));
+        self.vision(cop)
+            .for_each(s, |t| count += u32::from(grid[t as usize] == EMPTY));
         if count == 0 {
             return None;
         }
@@ -808,7 +820,12 @@ impl World {
             return None;
         }
         let k = self.rng.random_range(0..empties);
-        self.grid.iter().enumerate().filter(|(_, &a)| a == EMPTY).nth(k).map(|(s, _)| s as Site)
+        self.grid
+            .iter()
+            .enumerate()
+            .filter(|(_, &a)| a == EMPTY)
+            .nth(k)
+            .map(|(s, _)| s as Site)
     }
 
     // ----- checks ---------------------------------------------------------------
@@ -816,7 +833,12 @@ impl World {
     /// Recomputes everything that is kept incrementally and compares: tallies,
     /// grid ↔ positions, window counts. Returns the first inconsistency.
     pub fn check_invariants(&self) -> Result<(), String> {
-        let mut tally = Counts { step: self.tally.step, arrests: self.tally.arrests, kills: self.tally.kills, ..Counts::default() };
+        let mut tally = Counts {
+            step: self.tally.step,
+            arrests: self.tally.arrests,
+            kills: self.tally.kills,
+            ..Counts::default()
+        };
         let mut on_grid = 0usize;
         for (i, &st) in self.state.iter().enumerate() {
             match st {
@@ -857,7 +879,10 @@ impl World {
                 _ => {}
             });
             if c != self.view_cops[s] || a != self.view_actives[s] {
-                return Err(format!("window at site {s}: kept ({}, {}), recount ({c}, {a})", self.view_cops[s], self.view_actives[s]));
+                return Err(format!(
+                    "window at site {s}: kept ({}, {}), recount ({c}, {a})",
+                    self.view_cops[s], self.view_actives[s]
+                ));
             }
         }
         Ok(())

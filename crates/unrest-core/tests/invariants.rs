@@ -26,7 +26,10 @@ fn presets_keep_invariants() {
 
 #[test]
 fn same_seed_same_trajectory_different_seed_different() {
-    let p = Params { ratio_rule: RatioRule::Floor, ..Params::epstein() };
+    let p = Params {
+        ratio_rule: RatioRule::Floor,
+        ..Params::epstein()
+    };
     let a = run_checked(p.clone(), vec![], 42, 100);
     let b = run_checked(p.clone(), vec![], 42, 100);
     let c = run_checked(p, vec![], 43, 100);
@@ -37,7 +40,12 @@ fn same_seed_same_trajectory_different_seed_different() {
 #[test]
 fn cops_are_never_jailed_and_cop_cuts_remove_cops() {
     let p = Params::epstein();
-    let cut = ScheduledChange { step: 10, until: None, param: DynamicParam::CopDensity, value: 0.01 };
+    let cut = ScheduledChange {
+        step: 10,
+        until: None,
+        param: DynamicParam::CopDensity,
+        value: 0.01,
+    };
     let series = run_checked(p, vec![cut], 5, 20);
     assert_eq!(series[9].cops, 64);
     assert_eq!(series[10].cops, 16);
@@ -68,10 +76,22 @@ fn arb_params() -> impl Strategy<Value = Params> {
         (2u32..30, 2u32..30, any::<bool>(), 0.0f64..0.9, 0.0f64..0.1, 0.0f64..1.0),
         (0.0f64..8.0, 0.0f64..8.0, 0u32..40, any::<bool>(), 0usize..4, 0usize..3),
         (0usize..3, 0usize..2, 0usize..2, 0usize..3, any::<bool>(), any::<bool>()),
-        (0.0f64..1.0, any::<bool>(), 0.0f64..0.2, any::<bool>(), any::<bool>(), any::<bool>()),
+        (
+            0.0f64..1.0,
+            any::<bool>(),
+            0.0f64..0.2,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        ),
     )
         .prop_map(|(a, b, c, d)| {
-            let shapes = [Neighbourhood::Cross, Neighbourhood::VonNeumann, Neighbourhood::Moore, Neighbourhood::Disk];
+            let shapes = [
+                Neighbourhood::Cross,
+                Neighbourhood::VonNeumann,
+                Neighbourhood::Moore,
+                Neighbourhood::Disk,
+            ];
             let ratios = [RatioRule::Real, RatioRule::Floor, RatioRule::RoundHalfEven];
             let selfs = [SelfCount::Always, SelfCount::IfActive, SelfCount::Never];
             let after = [CopAfterArrest::Move, CopAfterArrest::TakeSite, CopAfterArrest::Stay];
@@ -84,7 +104,11 @@ fn arb_params() -> impl Strategy<Value = Params> {
                 legitimacy: a.5,
                 citizen_vision: b.0,
                 cop_vision: b.1,
-                max_jail_term: if b.3 { StepLimit::Finite(b.2) } else { StepLimit::Unbounded },
+                max_jail_term: if b.3 {
+                    StepLimit::Finite(b.2)
+                } else {
+                    StepLimit::Unbounded
+                },
                 neighbourhood: shapes[b.4],
                 ratio_rule: ratios[b.5],
                 self_count: selfs[c.0],
@@ -96,8 +120,16 @@ fn arb_params() -> impl Strategy<Value = Params> {
                 group_b_share: d.0,
                 ethnic_violence: d.1,
                 clone_probability: d.2,
-                max_age: if d.3 { StepLimit::Finite(50) } else { StepLimit::Unbounded },
-                jail_countdown: if d.4 { JailCountdown::EndOfStep } else { JailCountdown::AtActivation },
+                max_age: if d.3 {
+                    StepLimit::Finite(50)
+                } else {
+                    StepLimit::Unbounded
+                },
+                jail_countdown: if d.4 {
+                    JailCountdown::EndOfStep
+                } else {
+                    JailCountdown::AtActivation
+                },
                 placement: if d.5 { Placement::ExactCount } else { Placement::PerSite },
                 ..Params::epstein()
             }

@@ -1,0 +1,245 @@
+//! # unrest-scenario
+//!
+//! A scenario is a TOML file: a name, a rule preset, the number of steps, a
+//! default seed, a `[params]` table that overrides the preset's parameters, and
+//! `[[schedule]]` entries that change parameters during the run. See
+//! `docs/scenarios.md` for every key.
+//!
+//! Errors name the file, line and column, and — for a value of the wrong kind —
+//! the allowed values, because scenario files are written by hand.
+
+mod builtin;
+mod error;
+
+pub use builtin::{builtin, builtin_names, BUILTINS};
+pub use error::{Location, ScenarioError};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use unrest_core::{Params, ScheduledChange};
+
+/// The rule conventions a scenario starts from before its `[params]` apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Preset {
+    /// The paper's conventions ([`Params::epstein`]).
+    #[default]
+    Epstein,
+    /// Mesa 3.5.1's example ([`Params::mesa`]).
+    Mesa,
+    /// NetLogo's Rebellion ([`Params::netlogo`]).
+    Netlogo,
+}
+
+impl Preset {
+    pub fn params(self) -> Params {
+        match self {
+            Preset::Epstein => Params::epstein(),
+            Preset::Mesa => Params::mesa(),
+            Preset::Netlogo => Params::netlogo(),
+        }
+    }
+}
+
+/// A scenario with every parameter resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub preset: Preset,
+    pub steps: u64,
+    pub seed: u64,
+    pub params: Params,
+    pub schedule: Vec<ScheduledChange>,
+}
+
+/// The file as written; `params` stays raw so each key can be checked and
+/// located on its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    preset: Preset,
+    #[serde(default = "default_steps")]
+    steps: u64,
+    #[serde(default = "default_seed")]
+    seed: u64,
+    #[serde(default)]
+    params: toml::Table,
+    #[serde(default)]
+    schedule: Vec<ScheduledChange>,
+}
+
+fn default_steps() -> u64 {
+    500
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// Keys `--set` accepts besides the parameters.
+pub const TOP_LEVEL_KEYS: [&str; 2] = ["steps", "seed"];
+
+/// The names of all parameters, in declaration order (what `[params]` and `--set` accept).
+pub fn param_names() -> Vec<String> {
+    match toml::Value::try_from(Params::epstein()) {
+        Ok(toml::Value::Table(t)) => t.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl Scenario {
+    /// Parses and validates a scenario file's text. `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        Self::parse_with(text, origin, &[])
+    }
+
+    /// Parses, then applies `--set key=value` overrides, then validates.
+    pub fn parse_with(text: &str, origin: &str, overrides: &[(String, String)]) -> Result<Scenario, ScenarioError> {
+        let file: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError::from_toml(&e, text, origin))?;
+        let locate = |path: &[&str], key_only: bool| Location::of_key(text, path, key_only);
+        let mut table = match toml::Value::try_from(file.preset.params()) {
+            Ok(toml::Value::Table(t)) => t,
+            _ => unreachable!("Params always serialises to a table"),
+        };
+        let mut resolved = Resolved {
+            steps: file.steps,
+            seed: file.seed,
+            params: file.preset.params(),
+        };
+        for (key, value) in &file.params {
+            let at = || locate(&["params", key], false).with_origin(origin);
+            resolved.apply(&mut table, key, value.clone(), at, || {
+                locate(&["params", key], true).with_origin(origin)
+            })?;
+        }
+        for (key, raw) in overrides {
+            let at = || Location::set_flag(key, raw);
+            let value = parse_override_value(raw);
+            match key.as_str() {
+                "steps" | "seed" => {
+                    let n = value.as_integer().filter(|n| *n >= 0).ok_or_else(|| {
+                        ScenarioError::at(at(), format!("{key} must be a whole number >= 0, not {raw:?}"))
+                    })?;
+                    if key == "steps" {
+                        resolved.steps = n as u64;
+                    } else {
+                        resolved.seed = n as u64;
+                    }
+                }
+                _ => resolved.apply(&mut table, key, value, at, at)?,
+            }
+        }
+        if let Err(errs) = resolved.params.validate() {
+            let e = &errs[0];
+            let from_set = overrides.iter().rev().find(|(k, _)| *k == e.name);
+            let loc = match from_set {
+                Some((k, v)) => Location::set_flag(k, v),
+                None => locate(&["params", &e.name], false).with_origin(origin),
+            };
+            return Err(ScenarioError::at(loc, e.message.clone()));
+        }
+        for (i, change) in file.schedule.iter().enumerate() {
+            if let Err(msg) = change.validate() {
+                let loc = Location::of_array_item(text, "schedule", i).with_origin(origin);
+                return Err(ScenarioError::at(loc, format!("schedule entry {}: {msg}", i + 1)));
+            }
+        }
+        Ok(Scenario {
+            name: file.name,
+            description: file.description,
+            preset: file.preset,
+            steps: resolved.steps,
+            seed: resolved.seed,
+            params: resolved.params,
+            schedule: file.schedule,
+        })
+    }
+
+    /// Loads a built-in scenario by name, or else a file by path.
+    pub fn load(name_or_path: &str, overrides: &[(String, String)]) -> Result<Scenario, ScenarioError> {
+        if let Some(text) = builtin(name_or_path) {
+            return Self::parse_with(text, &format!("<built-in {name_or_path}>"), overrides);
+        }
+        let path = std::path::Path::new(name_or_path);
+        let looks_like_path = name_or_path.ends_with(".toml") || name_or_path.contains('/') || path.exists();
+        if !looks_like_path {
+            return Err(ScenarioError::plain(format!(
+                "unknown scenario {name_or_path:?}: not a built-in ({}) and not a file",
+                builtin_names().join(", ")
+            )));
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::plain(format!("cannot read scenario file {name_or_path}: {e}")))?;
+        Self::parse_with(&text, name_or_path, overrides)
+    }
+
+    /// A short hash of everything that determines the run except the seed:
+    /// parameters, schedule and steps (SHA-256 of their canonical JSON).
+    pub fn hash(&self) -> String {
+        let canon = serde_json::json!({ "params": self.params, "schedule": self.schedule, "steps": self.steps });
+        let digest = Sha256::digest(canon.to_string().as_bytes());
+        digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+struct Resolved {
+    steps: u64,
+    seed: u64,
+    params: Params,
+}
+
+impl Resolved {
+    /// Sets one parameter in the table and re-reads the whole parameter set, so a
+    /// value of the wrong kind is reported at the key that brought it.
+    fn apply(
+        &mut self,
+        table: &mut toml::Table,
+        key: &str,
+        value: toml::Value,
+        value_at: impl Fn() -> Location,
+        key_at: impl Fn() -> Location,
+    ) -> Result<(), ScenarioError> {
+        if !table.contains_key(key) {
+            let mut names = param_names();
+            names.extend(TOP_LEVEL_KEYS.iter().map(|s| s.to_string()));
+            return Err(ScenarioError::at(
+                key_at(),
+                format!("unknown parameter `{key}`; known parameters: {}", names.join(", ")),
+            ));
+        }
+        let old = table.insert(key.to_string(), value);
+        match toml::Value::Table(table.clone()).try_into::<Params>() {
+            Ok(p) => {
+                self.params = p;
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(old) = old {
+                    table.insert(key.to_string(), old);
+                }
+                Err(ScenarioError::at(
+                    value_at(),
+                    format!("bad value for `{key}`: {}", first_line(&e.to_string())),
+                ))
+            }
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
+}
+
+/// A `--set` value: a TOML value if it parses as one (`0.7`, `true`, `"inf"`),
+/// else the bare word as a string (`moore`, `inf`).
+fn parse_override_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
