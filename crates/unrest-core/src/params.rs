@@ -182,6 +182,18 @@ impl<'de> Deserialize<'de> for StepLimit {
                         ))
                     })
             }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<StepLimit, E> {
+                // `inf` is a TOML float, and `--set max_jail_term=inf` arrives as one.
+                if v == f64::INFINITY {
+                    Ok(StepLimit::Unbounded)
+                } else if v.fract() == 0.0 && v >= 0.0 && v < f64::from(u32::MAX) {
+                    Ok(StepLimit::Finite(v as u32))
+                } else {
+                    Err(E::custom(format!(
+                        "{v} is not a number of steps: expected a whole number or \"inf\""
+                    )))
+                }
+            }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<StepLimit, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(-1))
             }
