@@ -29,6 +29,24 @@ pub fn cop_active_ratio(cops: u32, actives: u32, rule: RatioRule) -> f64 {
     }
 }
 
+/// The ratio `C / (A + A_info)` when a citizen also counts actives it does not
+/// see but hears of through media and the internet (the country layer's
+/// information coupling, "safety in numbers" beyond vision). `A_info ≥ 0` is a
+/// real number of unseen actives; with `A_info = 0` this is exactly
+/// [`cop_active_ratio`]. The integer conventions apply to the whole ratio.
+#[inline]
+pub fn informed_cop_active_ratio(cops: u32, actives: u32, unseen_actives: f64, rule: RatioRule) -> f64 {
+    if unseen_actives <= 0.0 {
+        return cop_active_ratio(cops, actives, rule);
+    }
+    let r = f64::from(cops) / (f64::from(actives) + unseen_actives);
+    match rule {
+        RatioRule::Real => r,
+        RatioRule::Floor => r.floor(),
+        RatioRule::RoundHalfEven => r.round_ties_even(),
+    }
+}
+
 /// The number of actives `A` a citizen uses: those it sees, plus itself as the
 /// self-count convention says.
 #[inline]
@@ -80,6 +98,14 @@ mod tests {
         assert_eq!(cop_active_ratio(3, 0, RatioRule::Floor), f64::INFINITY);
         assert_eq!(cop_active_ratio(0, 0, RatioRule::Real), 0.0);
         assert_eq!(arrest_probability(2.3, f64::INFINITY), 1.0);
+    }
+
+    #[test]
+    fn unseen_actives_dilute_the_cop_ratio() {
+        assert_eq!(informed_cop_active_ratio(2, 1, 0.0, RatioRule::Real), 2.0);
+        assert_eq!(informed_cop_active_ratio(2, 1, 3.0, RatioRule::Real), 0.5);
+        assert_eq!(informed_cop_active_ratio(2, 0, 0.0, RatioRule::Real), f64::INFINITY);
+        assert_eq!(informed_cop_active_ratio(2, 0, 4.0, RatioRule::Floor), 0.0);
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! sees every change made before it in the step) at O(1) per decision; only
 //! cops and actives cost window updates, and they are few.
 
+mod interactive;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
@@ -20,6 +21,10 @@ use crate::metrics::Counts;
 use crate::params::*;
 use crate::rules;
 use crate::schedule::{DynamicParam, ScheduledChange};
+
+mod extension;
+pub use extension::ConstituencyTraits;
+use extension::Extension;
 
 const EMPTY: u32 = u32::MAX;
 const LIFE: u32 = u32::MAX;
@@ -73,6 +78,12 @@ pub struct World {
     tally: Counts,
     born: u64,
     flips: Vec<(u32, bool)>,
+    /// Per-agent constituency index (country layer); all 0 and unused in Models I/II.
+    constituency: Vec<u8>,
+    /// Per-agent flag: a foreign cop (never defects, always arrests).
+    foreign: Vec<bool>,
+    /// The country layer's additions; neutral by default (see `extension.rs`).
+    ext: Extension,
 }
 
 /// Error building a world from invalid parameters or schedule.
@@ -125,6 +136,9 @@ impl World {
             tally: Counts::default(),
             born: 0,
             flips: Vec::new(),
+            constituency: Vec::new(),
+            foreign: Vec::new(),
+            ext: Extension::default(),
             ramp_start: vec![None; schedule.len()],
             schedule,
             p,
@@ -419,6 +433,9 @@ impl World {
     /// Rule A's decision for citizen `i` at its current site, without acting on it:
     /// G − N > T with G = H(1 − L), N = R·P, P = 1 − exp(−k·(C/A)_v).
     fn decide(&self, i: usize) -> bool {
+        if self.ext.is_active() {
+            return self.decide_extended(i);
+        }
         let s = self.pos[i] as usize;
         let active = self.state[i] == AgentState::Active;
         let c = u32::from(self.view_cops[s]);
@@ -441,10 +458,17 @@ impl World {
         if self.tally.active == 0 {
             return None;
         }
+        if !self.willing_to_arrest(cop) {
+            return None;
+        }
         let s = self.pos[cop];
         let target = self.random_in_vision(true, s, |w, a| w.state[a] == AgentState::Active)?;
         let site = self.pos[target];
-        self.arrest(target);
+        if self.arrest_kills() {
+            self.kill_in_arrest(target);
+        } else {
+            self.arrest(target);
+        }
         Some(site)
     }
 
@@ -624,6 +648,8 @@ impl World {
         self.risk.push(0.0);
         self.term.push(0);
         self.group.push(0);
+        self.constituency.push(0);
+        self.foreign.push(false);
         if self.p.max_age != StepLimit::Unbounded {
             self.age.push(0);
             self.death_age.push(u32::MAX);

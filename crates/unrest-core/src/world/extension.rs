@@ -1,0 +1,346 @@
+//! What the country layer (`unrest-country`) adds to a lattice world, all
+//! neutral by default so Models I and II run exactly as before (no extra random
+//! draws, the same Rule A):
+//!
+//! * constituencies: each citizen belongs to a group with its own hardship
+//!   multiplier, perceived legitimacy, threshold and risk-aversion multiplier;
+//! * unseen actives: a real number of actives added to `A` in every citizen's
+//!   `C/A` ratio, the information coupling to activity outside vision;
+//! * lethal arrests: an arrest kills with a given probability;
+//! * arrest willingness: a domestic cop makes an arrest it could make only with
+//!   this probability (police that stop arresting);
+//! * foreign cops: cops that always arrest and are added and withdrawn
+//!   separately from the domestic police.
+//!
+//! Every addition is O(1) per decision; the window counts are untouched.
+
+use super::*;
+
+/// The traits a constituency (a group of citizens) brings to Rule A.
+///
+/// With traits `(s_H, L_c, T_c, s_R)` citizen `i` of the group is active iff
+/// `H_i·s_H·(1 − L_c) − R_i·s_R·P > T_c`: Epstein's Rule A with the group's
+/// perceived legitimacy and threshold, its hardship scaled (a price shock) and
+/// its risk aversion scaled (fear).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConstituencyTraits {
+    /// Multiplier `s_H` on each member's own hardship (1 = as drawn).
+    pub hardship_scale: f64,
+    /// Perceived legitimacy `L_c` of the regime in this group, in [0, 1].
+    pub legitimacy: f64,
+    /// Activation threshold `T_c`.
+    pub threshold: f64,
+    /// Multiplier `s_R` on each member's own risk aversion (1 = as drawn).
+    pub risk_scale: f64,
+}
+
+/// The extension's state inside [`World`].
+#[derive(Debug, Clone)]
+pub(super) struct Extension {
+    constituencies: Vec<ConstituencyTraits>,
+    unseen_actives: f64,
+    lethality: f64,
+    arrest_willingness: f64,
+    foreign_cops: u32,
+}
+
+impl Default for Extension {
+    fn default() -> Self {
+        Extension {
+            constituencies: Vec::new(),
+            unseen_actives: 0.0,
+            lethality: 0.0,
+            arrest_willingness: 1.0,
+            foreign_cops: 0,
+        }
+    }
+}
+
+impl Extension {
+    /// Whether Rule A needs the extended decision (constituencies or unseen actives).
+    pub(super) fn is_active(&self) -> bool {
+        !self.constituencies.is_empty() || self.unseen_actives > 0.0
+    }
+}
+
+impl World {
+    /// Rule A with constituency traits and unseen actives:
+    /// `H·s_H·(1 − L_c) − R·s_R·(1 − exp(−k·C/(A + A_info))) > T_c`.
+    pub(super) fn decide_extended(&self, i: usize) -> bool {
+        let s = self.pos[i] as usize;
+        let active = self.state[i] == AgentState::Active;
+        let c = u32::from(self.view_cops[s]);
+        let a = rules::actives_counted(u32::from(self.view_actives[s]), active, self.p.self_count);
+        let ratio = rules::informed_cop_active_ratio(c, a, self.ext.unseen_actives, self.p.ratio_rule);
+        let p = rules::arrest_probability(self.p.k, ratio);
+        let t = self.traits_of(i);
+        let g = rules::grievance(f64::from(self.hardship[i]) * t.hardship_scale, t.legitimacy);
+        let n = rules::net_risk(f64::from(self.risk[i]) * t.risk_scale, p);
+        rules::is_active(g, n, t.threshold)
+    }
+
+    fn traits_of(&self, i: usize) -> ConstituencyTraits {
+        match self.ext.constituencies.get(usize::from(self.constituency[i])) {
+            Some(t) => *t,
+            None => ConstituencyTraits {
+                hardship_scale: 1.0,
+                legitimacy: self.p.legitimacy,
+                threshold: self.p.threshold,
+                risk_scale: 1.0,
+            },
+        }
+    }
+
+    /// Whether cop `cop` acts on an arrest it could make this activation. Draws
+    /// a random number only when the willingness is below 1 and the cop is domestic.
+    pub(super) fn willing_to_arrest(&mut self, cop: usize) -> bool {
+        let w = self.ext.arrest_willingness;
+        w >= 1.0 || self.foreign[cop] || self.rng.random::<f64>() < w
+    }
+
+    /// Whether the arrest about to be made kills (draws only when lethality > 0).
+    pub(super) fn arrest_kills(&mut self) -> bool {
+        let q = self.ext.lethality;
+        q > 0.0 && self.rng.random::<f64>() < q
+    }
+
+    /// An arrest that kills: the citizen leaves the lattice for good, counted
+    /// in `dead` and in this step's `kills`.
+    pub(super) fn kill_in_arrest(&mut self, j: usize) {
+        self.unplace(j);
+        self.set_active(j, false);
+        self.set_state(j, AgentState::Dead);
+        self.tally.kills += 1;
+    }
+
+    // ----- public API for the country layer --------------------------------------
+
+    /// Sets the constituencies' traits; citizen `i` uses entry
+    /// `constituency_of(i)`. An empty list restores Model I's Rule A.
+    pub fn set_constituencies(&mut self, traits: Vec<ConstituencyTraits>) {
+        self.ext.constituencies = traits;
+    }
+
+    /// The constituencies' current traits.
+    pub fn constituencies(&self) -> &[ConstituencyTraits] {
+        &self.ext.constituencies
+    }
+
+    /// Replaces the traits of constituency `c` (ignored if there is no such constituency).
+    pub fn set_constituency_traits(&mut self, c: usize, traits: ConstituencyTraits) {
+        if let Some(t) = self.ext.constituencies.get_mut(c) {
+            *t = traits;
+        }
+    }
+
+    /// Indices of all citizens (any state), in slot order.
+    pub fn citizen_indices(&self) -> Vec<usize> {
+        (0..self.state.len())
+            .filter(|&i| !matches!(self.state[i], AgentState::Cop | AgentState::CopOff))
+            .collect()
+    }
+
+    /// Gives citizen `i` a constituency and its own hardship and risk aversion
+    /// (drawn by the caller from the constituency's distributions). Does
+    /// nothing for a cop.
+    pub fn assign_citizen(&mut self, i: usize, constituency: u8, hardship: f32, risk_aversion: f32) {
+        if i < self.state.len() && !matches!(self.state[i], AgentState::Cop | AgentState::CopOff) {
+            self.constituency[i] = constituency;
+            self.hardship[i] = hardship;
+            self.risk[i] = risk_aversion;
+        }
+    }
+
+    /// Constituency of agent `i`.
+    pub fn constituency_of(&self, i: usize) -> u8 {
+        self.constituency[i]
+    }
+
+    /// Counts of (active, free) citizens per constituency, for the first `n` constituencies.
+    pub fn active_by_constituency(&self, n: usize) -> Vec<(u32, u32)> {
+        let mut out = vec![(0u32, 0u32); n];
+        for i in 0..self.state.len() {
+            let c = usize::from(self.constituency[i]);
+            if c < n {
+                match self.state[i] {
+                    AgentState::Active => {
+                        out[c].0 += 1;
+                        out[c].1 += 1;
+                    }
+                    AgentState::Quiet => out[c].1 += 1,
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// Actives outside vision that every citizen adds to `A` (information coupling).
+    pub fn set_unseen_actives(&mut self, a: f64) {
+        self.ext.unseen_actives = if a.is_finite() { a.max(0.0) } else { 0.0 };
+    }
+
+    pub fn unseen_actives(&self) -> f64 {
+        self.ext.unseen_actives
+    }
+
+    /// Probability that an arrest kills (lethal force), in [0, 1].
+    pub fn set_lethality(&mut self, q: f64) {
+        self.ext.lethality = if q.is_finite() { q.clamp(0.0, 1.0) } else { 0.0 };
+    }
+
+    pub fn lethality(&self) -> f64 {
+        self.ext.lethality
+    }
+
+    /// Probability that a domestic cop makes an arrest it could make, in [0, 1].
+    pub fn set_arrest_willingness(&mut self, w: f64) {
+        self.ext.arrest_willingness = if w.is_finite() { w.clamp(0.0, 1.0) } else { 1.0 };
+    }
+
+    pub fn arrest_willingness(&self) -> f64 {
+        self.ext.arrest_willingness
+    }
+
+    /// Places up to `n` new cops (foreign or domestic) on random empty sites;
+    /// returns how many found a site.
+    pub fn add_cops(&mut self, n: u32, foreign: bool) -> u32 {
+        let mut added = 0;
+        for _ in 0..n {
+            let Some(s) = self.random_empty_site() else { break };
+            let i = self.new_slot();
+            self.foreign[i] = foreign;
+            self.set_state(i, AgentState::Cop);
+            self.place(i, s);
+            added += 1;
+        }
+        if foreign {
+            self.ext.foreign_cops += added;
+        }
+        added
+    }
+
+    /// Takes up to `n` random cops of the given kind off the lattice (a
+    /// withdrawal, or domestic cops defecting); returns how many.
+    pub fn remove_cops(&mut self, n: u32, foreign: bool) -> u32 {
+        if n == 0 {
+            return 0;
+        }
+        let mut cops: Vec<usize> = (0..self.state.len())
+            .filter(|&i| self.state[i] == AgentState::Cop && self.foreign[i] == foreign)
+            .collect();
+        let remove = (n as usize).min(cops.len());
+        for k in 0..remove {
+            let j = self.rng.random_range(k..cops.len());
+            cops.swap(k, j);
+            let c = cops[k];
+            self.unplace(c);
+            self.set_state(c, AgentState::CopOff);
+        }
+        if foreign {
+            self.ext.foreign_cops -= remove as u32;
+        }
+        remove as u32
+    }
+
+    /// Foreign cops on the lattice.
+    pub fn foreign_cops(&self) -> u32 {
+        self.ext.foreign_cops
+    }
+
+    /// Domestic cops on the lattice.
+    pub fn domestic_cops(&self) -> u32 {
+        self.tally.cops - self.ext.foreign_cops
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn world() -> World {
+        let p = Params {
+            width: 20,
+            height: 20,
+            ..Params::epstein()
+        };
+        World::new(p, vec![], 3).unwrap()
+    }
+
+    #[test]
+    fn neutral_extension_changes_nothing() {
+        let mut a = world();
+        let mut b = world();
+        b.set_lethality(0.0);
+        b.set_arrest_willingness(1.0);
+        b.set_unseen_actives(0.0);
+        for _ in 0..30 {
+            assert_eq!(a.step(), b.step());
+        }
+    }
+
+    #[test]
+    fn lethal_arrests_kill_and_keep_invariants() {
+        let mut w = world();
+        w.set_lethality(1.0);
+        let low_l = ConstituencyTraits {
+            hardship_scale: 1.0,
+            legitimacy: 0.2,
+            threshold: 0.1,
+            risk_scale: 0.5,
+        };
+        w.set_constituencies(vec![low_l]);
+        let mut kills = 0;
+        for _ in 0..20 {
+            kills += w.step().kills;
+        }
+        assert!(kills > 0);
+        assert_eq!(w.counts().dead, kills);
+        assert_eq!(w.counts().jailed, 0, "every arrest killed");
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn unwilling_cops_arrest_nobody_but_foreign_cops_do() {
+        let mut w = world();
+        w.set_constituencies(vec![ConstituencyTraits {
+            hardship_scale: 1.0,
+            legitimacy: 0.0,
+            threshold: 0.0,
+            risk_scale: 0.0,
+        }]);
+        w.set_arrest_willingness(0.0);
+        for _ in 0..5 {
+            assert_eq!(w.step().arrests, 0);
+        }
+        let before = w.domestic_cops();
+        assert_eq!(w.add_cops(10, true), 10);
+        assert_eq!(w.foreign_cops(), 10);
+        assert_eq!(w.domestic_cops(), before);
+        let arrests: u32 = (0..5).map(|_| w.step().arrests).sum();
+        assert!(arrests > 0);
+        assert_eq!(w.remove_cops(4, true), 4);
+        assert_eq!(w.foreign_cops(), 6);
+        assert_eq!(w.remove_cops(before + 5, false), before);
+        assert_eq!(w.domestic_cops(), 0);
+        w.check_invariants().unwrap();
+    }
+
+    #[test]
+    fn unseen_actives_make_citizens_bolder() {
+        // Many cops in view: alone, nobody dares; with many unseen actives, some do.
+        let p = Params {
+            width: 20,
+            height: 20,
+            cop_density: 0.2,
+            citizen_density: 0.6,
+            legitimacy: 0.5,
+            ..Params::epstein()
+        };
+        let mut a = World::new(p.clone(), vec![], 5).unwrap();
+        let mut b = World::new(p, vec![], 5).unwrap();
+        b.set_unseen_actives(200.0);
+        let (ca, cb) = (a.step(), b.step());
+        assert!(cb.active + cb.jailed > ca.active + ca.jailed, "{ca:?} {cb:?}");
+    }
+}
