@@ -29,4 +29,4 @@ mod world;
 pub use metrics::{outbursts, waiting_times, Counts, Outburst};
 pub use params::*;
 pub use schedule::{DynamicParam, ScheduledChange};
-pub use world::{AgentState, InvalidModel, SiteView, World};
+pub use world::{AgentState, ConstituencyTraits, InvalidModel, SiteView, World};
