@@ -59,6 +59,20 @@ pub const BUILTINS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The built-in country scenarios (`kind = "country"`): (name, summary, text).
+pub const COUNTRY_BUILTINS: &[(&str, &str, &str)] = &[
+    (
+        "kazakhstan-2022",
+        "Country: January 2022 in Kazakhstan — LPG shock, spread, emergency, lethal force, CSTO",
+        include_str!("../scenarios/kazakhstan-2022.toml"),
+    ),
+];
+
+/// The text of a built-in country scenario.
+pub fn country_builtin(name: &str) -> Option<&'static str> {
+    COUNTRY_BUILTINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)
+}
+
 /// The text of a built-in scenario.
 pub fn builtin(name: &str) -> Option<&'static str> {
     BUILTINS.iter().find(|(n, _, _)| *n == name).map(|(_, _, t)| *t)

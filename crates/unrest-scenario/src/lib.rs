@@ -9,9 +9,11 @@
 //! the allowed values, because scenario files are written by hand.
 
 mod builtin;
+pub mod country;
 mod error;
 
-pub use builtin::{builtin, builtin_names, BUILTINS};
+pub use builtin::{builtin, builtin_names, country_builtin, BUILTINS, COUNTRY_BUILTINS};
+pub use country::CountryScenario;
 pub use error::{Location, ScenarioError};
 
 use serde::{Deserialize, Serialize};
@@ -237,9 +239,36 @@ fn first_line(s: &str) -> String {
 
 /// A `--set` value: a TOML value if it parses as one (`0.7`, `true`, `"inf"`),
 /// else the bare word as a string (`moore`, `inf`).
-fn parse_override_value(raw: &str) -> toml::Value {
+pub(crate) fn parse_override_value(raw: &str) -> toml::Value {
     toml::from_str::<toml::Table>(&format!("v = {raw}"))
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.to_string()))
+}
+
+/// Either kind of scenario: one lattice (Models I/II) or a country (`kind = "country"`).
+#[derive(Debug, Clone)]
+pub enum AnyScenario {
+    Lattice(Scenario),
+    Country(Box<CountryScenario>),
+}
+
+/// Loads a built-in or a file of either kind, dispatching on `kind = "country"`.
+pub fn load_any(name_or_path: &str, overrides: &[(String, String)]) -> Result<AnyScenario, ScenarioError> {
+    if let Some(text) = country_builtin(name_or_path) {
+        let origin = format!("<built-in {name_or_path}>");
+        return CountryScenario::parse_with(text, &origin, overrides).map(|c| AnyScenario::Country(Box::new(c)));
+    }
+    if builtin(name_or_path).is_none() {
+        let path = std::path::Path::new(name_or_path);
+        if path.is_file() {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ScenarioError::plain(format!("cannot read scenario file {name_or_path}: {e}")))?;
+            if country::is_country_text(&text) {
+                return CountryScenario::parse_with(&text, name_or_path, overrides)
+                    .map(|c| AnyScenario::Country(Box::new(c)));
+            }
+        }
+    }
+    Scenario::load(name_or_path, overrides).map(AnyScenario::Lattice)
 }

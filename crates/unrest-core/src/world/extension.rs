@@ -10,7 +10,10 @@
 //! * arrest willingness: a domestic cop makes an arrest it could make only with
 //!   this probability (police that stop arresting);
 //! * foreign cops: cops that always arrest and are added and withdrawn
-//!   separately from the domestic police.
+//!   separately from the domestic police;
+//! * arrest rate: any cop (domestic or foreign) attempts an arrest in a given
+//!   activation only with this probability (Epstein's cops arrest at every
+//!   activation; real police arrest far fewer people per day than that).
 //!
 //! Every addition is O(1) per decision; the window counts are untouched.
 
@@ -41,6 +44,7 @@ pub(super) struct Extension {
     unseen_actives: f64,
     lethality: f64,
     arrest_willingness: f64,
+    arrest_rate: f64,
     foreign_cops: u32,
 }
 
@@ -51,6 +55,7 @@ impl Default for Extension {
             unseen_actives: 0.0,
             lethality: 0.0,
             arrest_willingness: 1.0,
+            arrest_rate: 1.0,
             foreign_cops: 0,
         }
     }
@@ -94,8 +99,13 @@ impl World {
     /// Whether cop `cop` acts on an arrest it could make this activation. Draws
     /// a random number only when the willingness is below 1 and the cop is domestic.
     pub(super) fn willing_to_arrest(&mut self, cop: usize) -> bool {
-        let w = self.ext.arrest_willingness;
-        w >= 1.0 || self.foreign[cop] || self.rng.random::<f64>() < w
+        let w = if self.foreign[cop] {
+            1.0
+        } else {
+            self.ext.arrest_willingness
+        };
+        let p = w * self.ext.arrest_rate;
+        p >= 1.0 || self.rng.random::<f64>() < p
     }
 
     /// Whether the arrest about to be made kills (draws only when lethality > 0).
@@ -200,6 +210,15 @@ impl World {
 
     pub fn arrest_willingness(&self) -> f64 {
         self.ext.arrest_willingness
+    }
+
+    /// Probability that any cop attempts an arrest at an activation, in [0, 1].
+    pub fn set_arrest_rate(&mut self, r: f64) {
+        self.ext.arrest_rate = if r.is_finite() { r.clamp(0.0, 1.0) } else { 1.0 };
+    }
+
+    pub fn arrest_rate(&self) -> f64 {
+        self.ext.arrest_rate
     }
 
     /// Places up to `n` new cops (foreign or domestic) on random empty sites;

@@ -1,0 +1,1081 @@
+//! The country: regions stepped in parallel, with the mechanisms of
+//! [`crate::mechanisms`] applied between steps.
+
+use chrono::{Datelike, Timelike};
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use rayon::prelude::*;
+use unrest_core::{seeds, ConstituencyTraits, DynamicParam, Params, StepLimit, World};
+
+use crate::calendar::{parse_datetime, Calendar};
+use crate::mechanisms as m;
+use crate::spec::{Action, CountrySpec, Metric};
+
+/// A country that cannot be built: the message names the key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountryError {
+    /// Dotted path of the offending key, e.g. `regions[2].population`.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for CountryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+impl std::error::Error for CountryError {}
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> CountryError {
+    CountryError {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+/// Which regions and constituencies an action applies to (empty = all).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Targets {
+    pub regions: Vec<String>,
+    pub constituencies: Vec<String>,
+}
+
+/// One region's row of `regions.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionRow {
+    pub step: u64,
+    pub region: usize,
+    pub quiet: u32,
+    pub active: u32,
+    pub jailed: u32,
+    pub killed: u32,
+    pub police: u32,
+    pub foreign: u32,
+}
+
+/// The country after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct NationalRow {
+    pub step: u64,
+    pub citizens: u64,
+    pub quiet: u64,
+    pub active: u64,
+    pub jailed: u64,
+    pub killed: u64,
+    pub detained: u64,
+    pub convicted: u64,
+    pub police: u64,
+    pub foreign: u64,
+    pub mean_legitimacy: f64,
+}
+
+/// An event as it fired (`events.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiredEvent {
+    pub step: u64,
+    pub kind: &'static str,
+    /// Target regions, `all` if every region.
+    pub regions: String,
+    /// `timeline`, `policy N` or `api`.
+    pub origin: String,
+    pub note: String,
+}
+
+/// A hardship shock under way: the multiplier moves linearly from `from` to
+/// `to` over `steps` steps starting at `start_step`.
+struct Ramp {
+    region: usize,
+    constituency: usize,
+    start_step: u64,
+    steps: u64,
+    from: f64,
+    to: f64,
+}
+
+struct Region {
+    name: String,
+    population: u64,
+    citizens: u64,
+    world: World,
+    rng: Pcg64Mcg,
+    initial_police: u32,
+    hardship_scale: Vec<f64>,
+    shocks: Vec<f64>,
+    backlash: f64,
+    internet: f64,
+    lethality: f64,
+    torture: bool,
+    emergency_added: u32,
+    crackdown: Option<(u64, u32)>,
+    brutality: f64,
+    willingness: f64,
+    detained: u64,
+    killed: u64,
+    convicted: u64,
+    last: unrest_core::Counts,
+}
+
+/// A country of regions, each its own lattice with its own police, driven by
+/// the calendar's events and the policy rules.
+///
+/// Use [`Country::step`] (or [`Country::run`]) to advance, [`Country::fire`]
+/// to act on it from outside (a web UI), [`Country::world`] to look at a region's lattice.
+pub struct Country {
+    spec: CountrySpec,
+    cal: Calendar,
+    last_step: u64,
+    regions: Vec<Region>,
+    capital: usize,
+    cons_base: Vec<(f64, f64)>,
+    concessions: Vec<(u64, f64, f64, bool)>,
+    ramps: Vec<Ramp>,
+    timeline: Vec<(u64, usize)>,
+    next_event: usize,
+    policy: Vec<(Option<u64>, bool)>,
+    step: u64,
+    base_k: f64,
+    base_jail_steps: f64,
+    focal: Option<u32>,
+    collapsed_at: Option<u64>,
+    legitimacy_start: f64,
+    rows: Vec<RegionRow>,
+    national: Vec<NationalRow>,
+    fired: Vec<FiredEvent>,
+}
+
+fn weekday_index(s: &str) -> Option<u32> {
+    let l = s.trim().to_ascii_lowercase();
+    ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        .iter()
+        .position(|d| l.starts_with(d))
+        .map(|i| i as u32)
+}
+
+impl Country {
+    /// Builds every region's lattice from the spec. `lattice` holds the rule
+    /// conventions shared by all regions (size and densities are set here).
+    pub fn new(spec: CountrySpec, lattice: Params, seed: u64) -> Result<Country, CountryError> {
+        validate(&spec)?;
+        let cal = Calendar {
+            start: parse_datetime(&spec.calendar.start).map_err(|e| err("calendar.start", e))?,
+            step_hours: spec.calendar.step_hours,
+        };
+        let end = parse_datetime(&spec.calendar.end).map_err(|e| err("calendar.end", e))?;
+        let last_step = cal.step_of(end);
+        let step_days = cal.step_hours / 24.0;
+        let jail_steps = (spec.detention.max_jail_days / step_days).round();
+        let ncons = spec.constituencies.len();
+        let mut regions = Vec::with_capacity(spec.regions.len());
+        let built: Vec<Result<Region, CountryError>> = spec
+            .regions
+            .par_iter()
+            .enumerate()
+            .map(|(ri, r)| {
+                let (w, h, n) = m::region_lattice(r.population, spec.scale, r.density);
+                let per_100k = r.police_per_100k.unwrap_or(spec.police.per_100k);
+                let cops = m::region_police(r.population, per_100k, spec.police.deployable_share, spec.scale);
+                let sites = f64::from(w) * f64::from(h);
+                let p = Params {
+                    width: w,
+                    height: h,
+                    citizen_density: n as f64 / sites,
+                    cop_density: (f64::from(cops) / sites).min(1.0 - n as f64 / sites),
+                    max_jail_term: StepLimit::Finite(jail_steps as u32),
+                    ..lattice.clone()
+                };
+                let region_seed = seeds::derive(seed, ri as u64);
+                let mut world = World::new(p, vec![], region_seed)
+                    .map_err(|e| err(format!("regions[{ri}]"), format!("{}: {e}", r.name)))?;
+                let mut rng = Pcg64Mcg::seed_from_u64(seeds::derive(region_seed, 1));
+                // Constituencies: shares (regional overrides), then hardship and risk draws.
+                let shares: Vec<f64> = spec
+                    .constituencies
+                    .iter()
+                    .map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share))
+                    .collect();
+                let total: f64 = shares.iter().sum();
+                let mut cum = Vec::with_capacity(ncons);
+                let mut acc = 0.0;
+                for s in &shares {
+                    acc += s / total;
+                    cum.push(acc);
+                }
+                for i in world.citizen_indices() {
+                    let u: f64 = rng.random();
+                    let c = cum.iter().position(|&x| u < x).unwrap_or(ncons - 1);
+                    let cs = &spec.constituencies[c];
+                    let hd = cs.hardship.min + (cs.hardship.max - cs.hardship.min) * rng.random::<f64>();
+                    let rk = cs.risk_aversion.min + (cs.risk_aversion.max - cs.risk_aversion.min) * rng.random::<f64>();
+                    world.assign_citizen(i, c as u8, hd as f32, rk as f32);
+                }
+                world.set_arrest_rate(spec.police.arrests_per_day * spec.calendar.step_hours / 24.0);
+                let initial_police = world.domestic_cops();
+                let last = world.counts();
+                Ok(Region {
+                    name: r.name.clone(),
+                    population: r.population,
+                    citizens: n,
+                    world,
+                    rng,
+                    initial_police,
+                    hardship_scale: vec![1.0; ncons],
+                    shocks: vec![0.0; ncons],
+                    backlash: 0.0,
+                    internet: 1.0,
+                    lethality: 0.0,
+                    torture: false,
+                    emergency_added: 0,
+                    crackdown: None,
+                    brutality: 0.0,
+                    willingness: 1.0,
+                    detained: 0,
+                    killed: 0,
+                    convicted: 0,
+                    last,
+                })
+            })
+            .collect();
+        for r in built {
+            regions.push(r?);
+        }
+        let capital = spec.regions.iter().position(|r| r.capital).unwrap_or(0);
+        let mut timeline = Vec::new();
+        for (i, e) in spec.events.iter().enumerate() {
+            let d = parse_datetime(&e.at).map_err(|m| err(format!("events[{i}].at"), m))?;
+            timeline.push((cal.step_of(d).max(1), i));
+        }
+        timeline.sort();
+        let mut policy = Vec::new();
+        for (i, p) in spec.policy.iter().enumerate() {
+            let after = match &p.after {
+                Some(a) => Some(cal.step_of(parse_datetime(a).map_err(|m| err(format!("policy[{i}].after"), m))?)),
+                None => None,
+            };
+            policy.push((after, false));
+        }
+        let cons_base = spec
+            .constituencies
+            .iter()
+            .map(|c| (c.legitimacy, c.threshold))
+            .collect();
+        let focal = spec.information.focal_weekday.as_deref().and_then(weekday_index);
+        let mut country = Country {
+            base_k: lattice.k,
+            base_jail_steps: jail_steps,
+            cal,
+            last_step,
+            regions,
+            capital,
+            cons_base,
+            concessions: Vec::new(),
+            ramps: Vec::new(),
+            timeline,
+            next_event: 0,
+            policy,
+            step: 0,
+            focal,
+            collapsed_at: None,
+            legitimacy_start: 0.0,
+            rows: Vec::new(),
+            national: Vec::new(),
+            fired: Vec::new(),
+            spec,
+        };
+        country.update_traits();
+        country.legitimacy_start = country.mean_legitimacy();
+        country.record();
+        Ok(country)
+    }
+
+    // ----- accessors --------------------------------------------------------------
+
+    pub fn spec(&self) -> &CountrySpec {
+        &self.spec
+    }
+    pub fn calendar(&self) -> &Calendar {
+        &self.cal
+    }
+    /// The step at the calendar's end date.
+    pub fn last_step(&self) -> u64 {
+        self.last_step
+    }
+    pub fn step_index(&self) -> u64 {
+        self.step
+    }
+    pub fn region_names(&self) -> Vec<&str> {
+        self.regions.iter().map(|r| r.name.as_str()).collect()
+    }
+    /// The lattice of region `i` (for views).
+    pub fn world(&self, region: usize) -> Option<&World> {
+        self.regions.get(region).map(|r| &r.world)
+    }
+    /// Per-region rows recorded so far (one per region per step, step 0 included).
+    pub fn region_rows(&self) -> &[RegionRow] {
+        &self.rows
+    }
+    /// National rows recorded so far.
+    pub fn national(&self) -> &[NationalRow] {
+        &self.national
+    }
+    /// Events fired so far.
+    pub fn fired(&self) -> &[FiredEvent] {
+        &self.fired
+    }
+    /// Step at which the capital's loyal capacity collapsed.
+    pub fn collapsed_at(&self) -> Option<u64> {
+        self.collapsed_at
+    }
+    /// The outcome as things stand, with its step.
+    pub fn outcome(&self) -> (m::Outcome, u64) {
+        let active: Vec<u32> = self.national.iter().map(|n| n.active as u32).collect();
+        let ended = m::protest_ended(&active, self.spec.outcome.ended_share).map(|i| self.national[i].step);
+        m::classify_outcome(
+            self.collapsed_at,
+            ended,
+            self.legitimacy_start,
+            self.mean_legitimacy(),
+            self.spec.outcome.concession_margin,
+            self.step,
+        )
+    }
+
+    /// Mean perceived legitimacy over all citizens (population-weighted).
+    pub fn mean_legitimacy(&self) -> f64 {
+        let total: f64 = self.regions.iter().map(|r| r.citizens as f64).sum();
+        self.regions
+            .iter()
+            .map(|r| r.citizens as f64 * region_mean_legitimacy(r, &self.spec))
+            .sum::<f64>()
+            / total.max(1.0)
+    }
+
+    fn step_days(&self) -> f64 {
+        self.cal.step_hours / 24.0
+    }
+
+    // ----- the step -------------------------------------------------------------------
+
+    /// Runs to the calendar's end.
+    pub fn run(&mut self) {
+        while self.step < self.last_step {
+            self.step();
+        }
+    }
+
+    /// One step: events and policy rules fire, the mechanisms set each
+    /// region's traits, every region's lattice steps (in parallel), then
+    /// repression is counted and fed back.
+    pub fn step(&mut self) {
+        let t = self.step + 1;
+        self.fire_timeline(t);
+        self.fire_policies(t);
+        self.end_crackdowns(t);
+        self.update_traits();
+        self.apply_loyalty();
+        self.regions.par_iter_mut().for_each(|r| {
+            r.last = r.world.step();
+        });
+        self.step = t;
+        self.count_repression();
+        self.check_collapse();
+        self.record();
+    }
+
+    fn fire_timeline(&mut self, t: u64) {
+        while self.next_event < self.timeline.len() && self.timeline[self.next_event].0 <= t {
+            let i = self.timeline[self.next_event].1;
+            self.next_event += 1;
+            let e = self.spec.events[i].clone();
+            let targets = Targets {
+                regions: e.regions.clone(),
+                constituencies: e.constituencies.clone(),
+            };
+            self.apply(&e.action, &targets, "timeline".into(), e.note.clone());
+        }
+    }
+
+    fn fire_policies(&mut self, t: u64) {
+        for i in 0..self.spec.policy.len() {
+            let (after, done) = self.policy[i];
+            let p = &self.spec.policy[i];
+            if (done && p.once) || after.is_some_and(|a| t < a) {
+                continue;
+            }
+            if self.metric(p.when, &p.region) > p.above {
+                let p = p.clone();
+                self.policy[i].1 = true;
+                let targets = Targets {
+                    regions: p.regions.clone(),
+                    constituencies: p.constituencies.clone(),
+                };
+                self.apply(&p.action, &targets, format!("policy {}", i + 1), p.note.clone());
+            }
+        }
+    }
+
+    /// The value of a watched metric now (after the last step).
+    pub fn metric(&self, metric: Metric, region: &str) -> f64 {
+        let sel: Vec<&Region> = match region {
+            "national" => self.regions.iter().collect(),
+            "capital" => vec![&self.regions[self.capital]],
+            name => self.regions.iter().filter(|r| r.name == name).collect(),
+        };
+        let scale = self.spec.scale;
+        match metric {
+            Metric::ActiveShare => {
+                let a: f64 = sel.iter().map(|r| f64::from(r.last.active)).sum();
+                let n: f64 = sel.iter().map(|r| r.citizens as f64).sum();
+                a / n.max(1.0)
+            }
+            Metric::RegionsActive => sel
+                .iter()
+                .filter(|r| f64::from(r.last.active) > 0.001 * r.citizens as f64)
+                .count() as f64,
+            Metric::Killed => sel.iter().map(|r| r.killed as f64).sum::<f64>() * scale,
+            Metric::Detained => sel.iter().map(|r| r.detained as f64).sum::<f64>() * scale,
+        }
+    }
+
+    /// Fires an action now, as a dated event would (for interactive use).
+    pub fn fire(&mut self, action: &Action, targets: &Targets) -> Result<(), String> {
+        action.validate()?;
+        for r in &targets.regions {
+            if !self.regions.iter().any(|x| &x.name == r) && r != "capital" {
+                return Err(format!("unknown region {r:?}"));
+            }
+        }
+        self.apply(action, targets, "api".into(), String::new());
+        Ok(())
+    }
+
+    fn target_regions(&self, t: &Targets) -> Vec<usize> {
+        if t.regions.is_empty() {
+            return (0..self.regions.len()).collect();
+        }
+        (0..self.regions.len())
+            .filter(|&i| {
+                t.regions
+                    .iter()
+                    .any(|n| *n == self.regions[i].name || (n == "capital" && i == self.capital))
+            })
+            .collect()
+    }
+
+    fn target_constituencies(&self, t: &Targets) -> Vec<usize> {
+        if t.constituencies.is_empty() {
+            return (0..self.cons_base.len()).collect();
+        }
+        (0..self.cons_base.len())
+            .filter(|&c| t.constituencies.contains(&self.spec.constituencies[c].name))
+            .collect()
+    }
+
+    fn apply(&mut self, action: &Action, targets: &Targets, origin: String, note: String) {
+        let rs = self.target_regions(targets);
+        let cs = self.target_constituencies(targets);
+        let t = self.step + 1;
+        let jail_base = self.base_jail_steps;
+        let base_k = self.base_k;
+        let scale = self.spec.scale;
+        match *action {
+            Action::HardshipShock { factor, ramp_hours } => {
+                let steps = (ramp_hours / self.cal.step_hours).round().max(1.0) as u64;
+                for &r in &rs {
+                    for &c in &cs {
+                        let from = self.regions[r].hardship_scale[c];
+                        self.ramps.push(Ramp {
+                            region: r,
+                            constituency: c,
+                            start_step: t,
+                            steps,
+                            from,
+                            to: from * factor,
+                        });
+                    }
+                }
+            }
+            Action::HardshipReversal => {
+                self.ramps
+                    .retain(|ramp| !(rs.contains(&ramp.region) && cs.contains(&ramp.constituency)));
+                for &r in &rs {
+                    for &c in &cs {
+                        self.regions[r].hardship_scale[c] = 1.0;
+                    }
+                }
+            }
+            Action::LegitimacyShock { delta } | Action::ShamElection { delta } => {
+                for &r in &rs {
+                    for &c in &cs {
+                        self.regions[r].shocks[c] += delta;
+                    }
+                }
+            }
+            Action::Concession {
+                bump,
+                half_life_days,
+                credible,
+            } => self.concessions.push((t, bump, half_life_days, credible)),
+            Action::Emergency {
+                police_factor,
+                jail_factor,
+                k_factor,
+            } => {
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    if reg.emergency_added == 0 {
+                        let extra = (f64::from(reg.initial_police) * (police_factor - 1.0)).round().max(0.0) as u32;
+                        reg.emergency_added = reg.world.add_cops(extra, false);
+                    }
+                    reg.world
+                        .set_param(DynamicParam::MaxJailTerm, (jail_base * jail_factor).round());
+                    reg.world.set_param(DynamicParam::K, base_k * k_factor);
+                }
+            }
+            Action::EmergencyEnd => {
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    reg.world.remove_cops(reg.emergency_added, false);
+                    reg.emergency_added = 0;
+                    reg.world.set_param(DynamicParam::MaxJailTerm, jail_base);
+                    reg.world.set_param(DynamicParam::K, base_k);
+                }
+            }
+            Action::LethalForce { lethality } => {
+                for &r in &rs {
+                    self.regions[r].lethality = lethality;
+                    self.regions[r].world.set_lethality(lethality);
+                }
+            }
+            Action::LethalForceEnd => {
+                for &r in &rs {
+                    self.regions[r].lethality = 0.0;
+                    self.regions[r].world.set_lethality(0.0);
+                }
+            }
+            Action::Torture | Action::TortureEnd => {
+                let on = matches!(action, Action::Torture);
+                for &r in &rs {
+                    self.regions[r].torture = on;
+                }
+            }
+            Action::InternetShutdown { remaining } => {
+                for &r in &rs {
+                    self.regions[r].internet = remaining;
+                }
+            }
+            Action::InternetRestore => {
+                for &r in &rs {
+                    self.regions[r].internet = 1.0;
+                }
+            }
+            Action::ForeignTroopsIn { troops } => {
+                let pop: f64 = rs.iter().map(|&r| self.regions[r].population as f64).sum();
+                let street = troops * self.spec.foreign.street_share / scale;
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    let n = (street * reg.population as f64 / pop.max(1.0)).round() as u32;
+                    reg.world.add_cops(n, true);
+                }
+            }
+            Action::ForeignTroopsOut { troops } => {
+                let pop: f64 = rs.iter().map(|&r| self.regions[r].population as f64).sum();
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    let n = match troops {
+                        Some(tr) => {
+                            (tr * self.spec.foreign.street_share / scale * reg.population as f64 / pop.max(1.0)).round()
+                                as u32
+                        }
+                        None => reg.world.foreign_cops(),
+                    };
+                    reg.world.remove_cops(n, true);
+                }
+            }
+            Action::Crackdown {
+                police_factor,
+                hours,
+                brutality,
+            } => {
+                let until = t + (hours / self.cal.step_hours).ceil().max(1.0) as u64;
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    let extra = (f64::from(reg.initial_police) * (police_factor - 1.0)).round().max(0.0) as u32;
+                    let added = reg.world.add_cops(extra, false);
+                    let prev = reg.crackdown.map_or(0, |c| c.1);
+                    reg.crackdown = Some((until, prev + added));
+                    reg.brutality += brutality;
+                }
+            }
+        }
+        let regions = if targets.regions.is_empty() {
+            "all".to_string()
+        } else {
+            targets.regions.join(";")
+        };
+        self.fired.push(FiredEvent {
+            step: t,
+            kind: action.kind(),
+            regions,
+            origin,
+            note,
+        });
+    }
+
+    fn end_crackdowns(&mut self, t: u64) {
+        for reg in &mut self.regions {
+            if let Some((until, added)) = reg.crackdown {
+                if t >= until {
+                    reg.world.remove_cops(added, false);
+                    reg.crackdown = None;
+                }
+            }
+        }
+    }
+
+    /// Sets every region's constituency traits and information coupling from
+    /// the mechanisms (legitimacy, contagion, focal days, deterrence).
+    fn update_traits(&mut self) {
+        let t = self.step + 1;
+        for ramp in &self.ramps {
+            let f = ((t + 1).saturating_sub(ramp.start_step) as f64 / ramp.steps as f64).min(1.0);
+            self.regions[ramp.region].hardship_scale[ramp.constituency] = ramp.from + (ramp.to - ramp.from) * f;
+        }
+        self.ramps.retain(|r| t + 1 < r.start_step + r.steps);
+        let info = &self.spec.information;
+        let national_share = self.metric(Metric::ActiveShare, "national");
+        let date = self.cal.date_of(t);
+        let focal = m::focal_day_drop(
+            date.weekday().num_days_from_monday(),
+            f64::from(date.hour()),
+            self.focal,
+            info.focal_threshold_drop,
+            info.focal_hours,
+        );
+        let conc: f64 = self
+            .concessions
+            .iter()
+            .map(|&(at, b, h, cr)| m::concession_effect(b, (t - at) as f64 * self.step_days(), h, cr))
+            .sum();
+        let det = &self.spec.deterrence;
+        for r in 0..self.regions.len() {
+            let reg = &self.regions[r];
+            let own = f64::from(reg.last.active) / reg.citizens.max(1) as f64;
+            let perceived = if info.enabled {
+                m::perceived_activity(
+                    reg.internet,
+                    info.offline_share,
+                    own,
+                    national_share,
+                    info.regional_weight,
+                    info.national_weight,
+                )
+            } else {
+                0.0
+            };
+            let s_r = if det.enabled {
+                m::deterrence_risk_scale(reg.lethality, reg.torture, det.lethal_fear, det.torture_fear)
+            } else {
+                1.0
+            };
+            let backlash = if self.spec.legitimacy.backlash {
+                reg.backlash
+            } else {
+                0.0
+            };
+            let traits: Vec<ConstituencyTraits> = (0..self.cons_base.len())
+                .map(|c| {
+                    let (l0, t0) = self.cons_base[c];
+                    ConstituencyTraits {
+                        hardship_scale: reg.hardship_scale[c],
+                        legitimacy: m::perceived_legitimacy(l0, reg.shocks[c], conc, backlash),
+                        threshold: m::contagion_threshold(t0, perceived, info.contagion, info.max_threshold_drop)
+                            - focal,
+                        risk_scale: s_r,
+                    }
+                })
+                .collect();
+            let unseen = m::unseen_actives(perceived, info.safety_in_numbers);
+            let reg = &mut self.regions[r];
+            reg.world.set_constituencies(traits);
+            reg.world.set_unseen_actives(unseen);
+        }
+    }
+
+    /// Police willingness and defections from overwhelm and the legitimacy gap.
+    fn apply_loyalty(&mut self) {
+        let l = self.spec.loyalty.clone();
+        let step_days = self.step_days();
+        let fallen = self.collapsed_at.is_some();
+        for reg in &mut self.regions {
+            if !l.enabled {
+                reg.willingness = 1.0;
+                continue;
+            }
+            if fallen {
+                // The regime has fallen: its police no longer act for it.
+                reg.willingness = 0.0;
+                reg.world.set_arrest_willingness(0.0);
+                continue;
+            }
+            let o = m::overwhelm(reg.last.active, reg.world.domestic_cops(), l.crowd_per_officer);
+            let gap = m::legitimacy_gap(region_mean_legitimacy(reg, &self.spec), l.critical_legitimacy);
+            reg.willingness = m::arrest_willingness(o, gap, l.wavering);
+            reg.world.set_arrest_willingness(reg.willingness);
+            let d = m::defection_probability(o, gap, l.defection_rate, step_days);
+            if d > 0.0 {
+                let n = reg.world.domestic_cops();
+                let defect = (0..n).filter(|_| reg.rng.random::<f64>() < d).count() as u32;
+                reg.world.remove_cops(defect, false);
+            }
+        }
+    }
+
+    /// Counts this step's detentions, deaths and convictions and feeds the
+    /// visible repression into each region's backlash stock.
+    fn count_repression(&mut self) {
+        let scale = self.spec.scale;
+        let lg = self.spec.legitimacy.clone();
+        let conviction = self.spec.detention.conviction_rate;
+        let step_days = self.step_days();
+        let total_pop: f64 = self.regions.iter().map(|r| r.population as f64).sum();
+        let nat_k: f64 = self.regions.iter().map(|r| f64::from(r.last.kills)).sum::<f64>() * scale;
+        let nat_d: f64 = self.regions.iter().map(|r| f64::from(r.last.arrests)).sum::<f64>() * scale;
+        let nat_tortured: f64 = self
+            .regions
+            .iter()
+            .filter(|r| r.torture)
+            .map(|r| f64::from(r.last.arrests))
+            .sum::<f64>()
+            * scale;
+        let per_100k_nat = 1e5 / total_pop.max(1.0);
+        for reg in &mut self.regions {
+            let arrests = reg.last.arrests;
+            reg.detained += u64::from(arrests);
+            reg.killed += u64::from(reg.last.kills);
+            reg.convicted += (0..arrests).filter(|_| reg.rng.random::<f64>() < conviction).count() as u64;
+            let per_100k = 1e5 / reg.population.max(1) as f64;
+            let seen = lg.media_reach * reg.internet;
+            let k = f64::from(reg.last.kills) * scale * per_100k + seen * nat_k * per_100k_nat;
+            let d = f64::from(arrests) * scale * per_100k + seen * nat_d * per_100k_nat;
+            let tortured = if reg.torture {
+                f64::from(arrests) * scale * per_100k
+            } else {
+                0.0
+            } + seen * nat_tortured * per_100k_nat;
+            reg.backlash = m::backlash(
+                reg.backlash,
+                step_days,
+                lg.backlash_half_life_days,
+                k,
+                d,
+                false,
+                reg.brutality,
+                (
+                    lg.killed_weight,
+                    lg.detained_weight,
+                    lg.torture_weight,
+                    lg.brutality_weight,
+                ),
+            ) + lg.torture_weight * tortured;
+            reg.brutality = 0.0;
+        }
+    }
+
+    fn check_collapse(&mut self) {
+        if self.collapsed_at.is_some() || !self.spec.loyalty.enabled {
+            return;
+        }
+        let cap = &self.regions[self.capital];
+        if m::regime_collapses(
+            cap.world.domestic_cops(),
+            cap.willingness,
+            cap.world.foreign_cops(),
+            cap.initial_police,
+            self.spec.loyalty.collapse_share,
+        ) {
+            self.collapsed_at = Some(self.step);
+        }
+    }
+
+    fn record(&mut self) {
+        let mut n = NationalRow {
+            step: self.step,
+            ..Default::default()
+        };
+        for (i, r) in self.regions.iter().enumerate() {
+            let c = r.world.counts();
+            self.rows.push(RegionRow {
+                step: self.step,
+                region: i,
+                quiet: c.quiet,
+                active: c.active,
+                jailed: c.jailed,
+                killed: c.dead,
+                police: r.world.domestic_cops(),
+                foreign: r.world.foreign_cops(),
+            });
+            n.citizens += r.citizens;
+            n.quiet += u64::from(c.quiet);
+            n.active += u64::from(c.active);
+            n.jailed += u64::from(c.jailed);
+            n.killed += r.killed;
+            n.detained += r.detained;
+            n.convicted += r.convicted;
+            n.police += u64::from(r.world.domestic_cops());
+            n.foreign += u64::from(r.world.foreign_cops());
+        }
+        n.mean_legitimacy = self.mean_legitimacy();
+        self.national.push(n);
+    }
+}
+
+fn region_mean_legitimacy(r: &Region, spec: &CountrySpec) -> f64 {
+    let traits = r.world.constituencies();
+    if traits.is_empty() {
+        return spec.constituencies.iter().map(|c| c.legitimacy).sum::<f64>() / spec.constituencies.len().max(1) as f64;
+    }
+    let total: f64 = spec.constituencies.iter().map(|c| c.share).sum::<f64>().max(1e-12);
+    traits
+        .iter()
+        .zip(&spec.constituencies)
+        .map(|(t, c)| t.legitimacy * c.share / total)
+        .sum()
+}
+
+/// Checks the spec's values; errors name the key by its dotted path.
+pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
+    let range = |path: String, v: f64, lo: f64, hi: f64| {
+        if v.is_finite() && v >= lo && v <= hi {
+            Ok(())
+        } else {
+            Err(err(path, format!("{v} is out of range: must be between {lo} and {hi}")))
+        }
+    };
+    if spec.kind != "country" {
+        return Err(err(
+            "kind",
+            format!("{:?} is not a country scenario kind: expected \"country\"", spec.kind),
+        ));
+    }
+    range("scale".into(), spec.scale, 1.0, 1e9)?;
+    range(
+        "calendar.step_hours".into(),
+        spec.calendar.step_hours,
+        0.01,
+        24.0 * 365.0,
+    )?;
+    let start = parse_datetime(&spec.calendar.start).map_err(|e| err("calendar.start", e))?;
+    let end = parse_datetime(&spec.calendar.end).map_err(|e| err("calendar.end", e))?;
+    if end <= start {
+        return Err(err("calendar.end", "must be after calendar.start"));
+    }
+    let steps = (end - start).num_minutes() as f64 / 60.0 / spec.calendar.step_hours;
+    if steps > 1e6 {
+        return Err(err(
+            "calendar.end",
+            format!("{steps:.0} steps is too many (at most 1,000,000)"),
+        ));
+    }
+    if spec.regions.is_empty() {
+        return Err(err("regions", "a country needs at least one [[regions]] entry"));
+    }
+    if spec.regions.iter().filter(|r| r.capital).count() > 1 {
+        return Err(err("regions", "at most one region may be the capital"));
+    }
+    let mut agents = 0.0;
+    for (i, r) in spec.regions.iter().enumerate() {
+        if r.population == 0 || r.population > 2_000_000_000 {
+            return Err(err(
+                format!("regions[{i}].population"),
+                format!("{} is out of range: 1 to 2e9 people", r.population),
+            ));
+        }
+        range(format!("regions[{i}].density"), r.density, 0.01, 0.95)?;
+        if let Some(p) = r.police_per_100k {
+            range(format!("regions[{i}].police_per_100k"), p, 0.0, 10_000.0)?;
+        }
+        for (name, s) in &r.shares {
+            if !spec.constituencies.iter().any(|c| &c.name == name) {
+                return Err(err(
+                    format!("regions[{i}].shares.{name}"),
+                    format!("unknown constituency {name:?}"),
+                ));
+            }
+            range(format!("regions[{i}].shares.{name}"), *s, 0.0, 1.0)?;
+        }
+        if spec.regions[..i].iter().any(|o| o.name == r.name) {
+            return Err(err(
+                format!("regions[{i}].name"),
+                format!("duplicate region name {:?}", r.name),
+            ));
+        }
+        agents += r.population as f64 / spec.scale / r.density;
+    }
+    if agents > 2e8 {
+        return Err(err(
+            "scale",
+            format!("{agents:.0} lattice sites in all is too many; raise the scale"),
+        ));
+    }
+    if spec.constituencies.is_empty() || spec.constituencies.len() > 200 {
+        return Err(err(
+            "constituencies",
+            "a country needs 1 to 200 [[constituencies]] entries",
+        ));
+    }
+    for (i, c) in spec.constituencies.iter().enumerate() {
+        range(format!("constituencies[{i}].share"), c.share, 0.0, 1.0)?;
+        range(format!("constituencies[{i}].legitimacy"), c.legitimacy, 0.0, 1.0)?;
+        range(format!("constituencies[{i}].threshold"), c.threshold, -1.0, 1.0)?;
+        for (k, u) in [("hardship", c.hardship), ("risk_aversion", c.risk_aversion)] {
+            range(format!("constituencies[{i}].{k}.min"), u.min, 0.0, 1.0)?;
+            range(format!("constituencies[{i}].{k}.max"), u.max, u.min, 1.0)?;
+        }
+    }
+    for (i, r) in spec.regions.iter().enumerate() {
+        let total: f64 = spec
+            .constituencies
+            .iter()
+            .map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share))
+            .sum();
+        if total <= 0.0 {
+            return Err(err(
+                format!("regions[{i}].shares"),
+                "constituency shares sum to 0 in this region",
+            ));
+        }
+    }
+    range("police.per_100k".into(), spec.police.per_100k, 0.0, 10_000.0)?;
+    range("police.deployable_share".into(), spec.police.deployable_share, 0.0, 1.0)?;
+    range("police.arrests_per_day".into(), spec.police.arrests_per_day, 0.0, 1e4)?;
+    let inf = &spec.information;
+    for (k, v) in [
+        ("regional_weight", inf.regional_weight),
+        ("national_weight", inf.national_weight),
+        ("safety_in_numbers", inf.safety_in_numbers),
+        ("contagion", inf.contagion),
+    ] {
+        range(format!("information.{k}"), v, 0.0, 1e6)?;
+    }
+    range("information.offline_share".into(), inf.offline_share, 0.0, 1.0)?;
+    range(
+        "information.max_threshold_drop".into(),
+        inf.max_threshold_drop,
+        0.0,
+        1.0,
+    )?;
+    range(
+        "information.focal_threshold_drop".into(),
+        inf.focal_threshold_drop,
+        0.0,
+        1.0,
+    )?;
+    range("information.focal_hours".into(), inf.focal_hours, 0.0, 24.0)?;
+    if let Some(d) = &inf.focal_weekday {
+        if weekday_index(d).is_none() {
+            return Err(err(
+                "information.focal_weekday",
+                format!("{d:?} is not a weekday: mon, tue, wed, thu, fri, sat, sun"),
+            ));
+        }
+    }
+    let lg = &spec.legitimacy;
+    for (k, v) in [
+        ("killed_weight", lg.killed_weight),
+        ("detained_weight", lg.detained_weight),
+        ("torture_weight", lg.torture_weight),
+        ("brutality_weight", lg.brutality_weight),
+    ] {
+        range(format!("legitimacy.{k}"), v, 0.0, 100.0)?;
+    }
+    range("legitimacy.media_reach".into(), lg.media_reach, 0.0, 1.0)?;
+    range(
+        "legitimacy.backlash_half_life_days".into(),
+        lg.backlash_half_life_days,
+        0.001,
+        1e6,
+    )?;
+    range(
+        "deterrence.lethal_fear".into(),
+        spec.deterrence.lethal_fear,
+        0.0,
+        1000.0,
+    )?;
+    range(
+        "deterrence.torture_fear".into(),
+        spec.deterrence.torture_fear,
+        0.0,
+        1000.0,
+    )?;
+    let ly = &spec.loyalty;
+    range("loyalty.crowd_per_officer".into(), ly.crowd_per_officer, 0.001, 1e6)?;
+    range("loyalty.critical_legitimacy".into(), ly.critical_legitimacy, 0.0, 1.0)?;
+    range("loyalty.wavering".into(), ly.wavering, 0.0, 1e6)?;
+    range("loyalty.defection_rate".into(), ly.defection_rate, 0.0, 1e6)?;
+    range("loyalty.collapse_share".into(), ly.collapse_share, 0.0, 1.0)?;
+    range(
+        "detention.max_jail_days".into(),
+        spec.detention.max_jail_days,
+        0.0,
+        36_500.0,
+    )?;
+    range(
+        "detention.conviction_rate".into(),
+        spec.detention.conviction_rate,
+        0.0,
+        1.0,
+    )?;
+    range("foreign.street_share".into(), spec.foreign.street_share, 0.0, 1.0)?;
+    range("outcome.ended_share".into(), spec.outcome.ended_share, 0.0, 1.0)?;
+    range(
+        "outcome.concession_margin".into(),
+        spec.outcome.concession_margin,
+        -1.0,
+        1.0,
+    )?;
+    let known_region = |n: &String| n == "capital" || spec.regions.iter().any(|r| &r.name == n);
+    let known_cons = |n: &String| spec.constituencies.iter().any(|c| &c.name == n);
+    for (i, e) in spec.events.iter().enumerate() {
+        parse_datetime(&e.at).map_err(|m| err(format!("events[{i}].at"), m))?;
+        e.action.validate().map_err(|m| err(format!("events[{i}]"), m))?;
+        if let Some(r) = e.regions.iter().find(|r| !known_region(r)) {
+            return Err(err(format!("events[{i}].regions"), format!("unknown region {r:?}")));
+        }
+        if let Some(c) = e.constituencies.iter().find(|c| !known_cons(c)) {
+            return Err(err(
+                format!("events[{i}].constituencies"),
+                format!("unknown constituency {c:?}"),
+            ));
+        }
+    }
+    for (i, p) in spec.policy.iter().enumerate() {
+        p.action.validate().map_err(|m| err(format!("policy[{i}]"), m))?;
+        if p.region != "national" && !known_region(&p.region) {
+            return Err(err(
+                format!("policy[{i}].region"),
+                format!(
+                    "unknown region {:?}: a region name, \"capital\" or \"national\"",
+                    p.region
+                ),
+            ));
+        }
+        if !p.above.is_finite() {
+            return Err(err(format!("policy[{i}].above"), "must be a finite number"));
+        }
+        if let Some(a) = &p.after {
+            parse_datetime(a).map_err(|m| err(format!("policy[{i}].after"), m))?;
+        }
+        if let Some(r) = p.regions.iter().find(|r| !known_region(r)) {
+            return Err(err(format!("policy[{i}].regions"), format!("unknown region {r:?}")));
+        }
+        if let Some(c) = p.constituencies.iter().find(|c| !known_cons(c)) {
+            return Err(err(
+                format!("policy[{i}].constituencies"),
+                format!("unknown constituency {c:?}"),
+            ));
+        }
+    }
+    crate::criteria::validate(spec)?;
+    Ok(())
+}

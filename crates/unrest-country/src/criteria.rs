@@ -1,0 +1,249 @@
+//! Checking a run against an episode's criteria (`[[criteria]]` in the
+//! scenario file), as `unrest validate` does over many seeds.
+
+use crate::calendar::{parse_datetime, Calendar};
+use crate::country::{Country, CountryError};
+use crate::spec::{CountrySpec, CriterionSpec};
+
+/// Whether one run met one criterion, with the value that decided it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub label: String,
+    pub met: bool,
+    /// What was measured, for the report (e.g. `peak 2022-01-05T12:00`).
+    pub measured: String,
+}
+
+/// Checks that every criterion's dates parse and its regions exist.
+pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
+    let e = |i: usize, m: String| CountryError {
+        path: format!("criteria[{i}]"),
+        message: m,
+    };
+    for (i, c) in spec.criteria.iter().enumerate() {
+        let dates: Vec<&String> = match c {
+            CriterionSpec::StartsIn { from, to, region, .. } => {
+                if !spec.regions.iter().any(|r| &r.name == region) {
+                    return Err(e(i, format!("unknown region {region:?}")));
+                }
+                vec![from, to]
+            }
+            CriterionSpec::Spreads { by, .. } | CriterionSpec::QuietBy { by, .. } => vec![by],
+            CriterionSpec::PeakBetween { from, to, .. } | CriterionSpec::DeathsConcentrated { from, to, .. } => {
+                vec![from, to]
+            }
+            CriterionSpec::Outcome { from, to, outcome, .. } => {
+                if !["survived", "conceded", "collapsed"].contains(&outcome.as_str()) {
+                    return Err(e(
+                        i,
+                        format!("unknown outcome {outcome:?}: survived, conceded or collapsed"),
+                    ));
+                }
+                from.iter().chain(to.iter()).collect()
+            }
+            CriterionSpec::KilledBetween { .. } | CriterionSpec::DetainedBetween { .. } => vec![],
+            CriterionSpec::WeeklyPeaks { from, .. } => vec![from],
+            CriterionSpec::GrowsAfter { at, .. } => vec![at],
+            CriterionSpec::Escalates {
+                base_from,
+                base_to,
+                from,
+                to,
+                ..
+            } => vec![base_from, base_to, from, to],
+        };
+        for d in dates {
+            parse_datetime(d).map_err(|m| e(i, m))?;
+        }
+    }
+    Ok(())
+}
+
+fn step(cal: &Calendar, d: &str) -> u64 {
+    parse_datetime(d).map(|d| cal.step_of(d)).unwrap_or(0)
+}
+
+/// Mean national active count over steps `[a, b]`.
+fn mean_active(active: &[u64], a: u64, b: u64) -> f64 {
+    let (a, b) = (a as usize, (b as usize).min(active.len().saturating_sub(1)));
+    if a > b {
+        return 0.0;
+    }
+    active[a..=b].iter().sum::<u64>() as f64 / (b - a + 1) as f64
+}
+
+/// Judges a finished run against every criterion of its spec.
+pub fn judge(country: &Country) -> Vec<Verdict> {
+    let spec = country.spec();
+    let cal = country.calendar();
+    let nat = country.national();
+    let active: Vec<u64> = nat.iter().map(|n| n.active).collect();
+    let peak = active.iter().copied().max().unwrap_or(0);
+    let peak_step = active.iter().position(|&a| a == peak).unwrap_or(0) as u64;
+    let names = country.region_names();
+    let nreg = names.len();
+    let rows = country.region_rows();
+    let citizens: Vec<f64> = (0..nreg)
+        .map(|r| {
+            let x = &rows[r];
+            f64::from(x.quiet + x.active + x.jailed + x.killed)
+        })
+        .collect();
+    let share_of = |row: &crate::RegionRow| f64::from(row.active) / citizens[row.region].max(1.0);
+    let (outcome, outcome_step) = country.outcome();
+    let scale = spec.scale;
+    let last = nat.last().copied().unwrap_or_default();
+    spec.criteria
+        .iter()
+        .map(|c| {
+            let (met, measured) = match c {
+                CriterionSpec::StartsIn {
+                    region,
+                    share,
+                    from,
+                    to,
+                    ..
+                } => {
+                    let first = rows.iter().find(|r| share_of(r) > *share);
+                    match first {
+                        Some(r) => {
+                            let ok = names[r.region] == region.as_str()
+                                && r.step >= step(cal, from)
+                                && r.step <= step(cal, to);
+                            (ok, format!("{} {}", names[r.region], cal.label(r.step)))
+                        }
+                        None => (false, "no region active".into()),
+                    }
+                }
+                CriterionSpec::Spreads {
+                    by, share, min_regions, ..
+                } => {
+                    let until = step(cal, by);
+                    let mut seen = vec![false; nreg];
+                    for r in rows.iter().filter(|r| r.step <= until) {
+                        if share_of(r) > *share {
+                            seen[r.region] = true;
+                        }
+                    }
+                    let n = seen.iter().filter(|&&s| s).count();
+                    (n >= *min_regions, format!("{n} of {nreg} regions"))
+                }
+                CriterionSpec::PeakBetween { from, to, .. } => (
+                    peak > 0 && peak_step >= step(cal, from) && peak_step <= step(cal, to),
+                    format!("peak {} at {}", peak, cal.label(peak_step)),
+                ),
+                CriterionSpec::QuietBy { by, share, .. } => {
+                    let from = step(cal, by) as usize;
+                    let worst = active.iter().skip(from).copied().max().unwrap_or(0);
+                    let ratio = worst as f64 / peak.max(1) as f64;
+                    (peak > 0 && ratio < *share, format!("{:.1}% of peak", 100.0 * ratio))
+                }
+                CriterionSpec::Outcome {
+                    outcome: o, from, to, ..
+                } => {
+                    let mut ok = outcome.as_str() == o;
+                    if let Some(f) = from {
+                        ok &= outcome_step >= step(cal, f);
+                    }
+                    if let Some(t) = to {
+                        ok &= outcome_step <= step(cal, t);
+                    }
+                    (ok, format!("{} {}", outcome.as_str(), cal.label(outcome_step)))
+                }
+                CriterionSpec::KilledBetween { min, max, .. } => {
+                    let k = last.killed as f64 * scale;
+                    (k >= *min && k <= *max, format!("{k:.0} killed"))
+                }
+                CriterionSpec::DetainedBetween { min, max, .. } => {
+                    let d = last.detained as f64 * scale;
+                    (d >= *min && d <= *max, format!("{d:.0} detained"))
+                }
+                CriterionSpec::WeeklyPeaks {
+                    from,
+                    weeks,
+                    share,
+                    peak_ratio,
+                    ..
+                } => {
+                    let per_week = (7.0 * 24.0 / cal.step_hours).round().max(1.0) as usize;
+                    let start = step(cal, from) as usize;
+                    let total = last.citizens.max(1) as f64;
+                    let mut ok_weeks = 0;
+                    for w in 0..*weeks as usize {
+                        let a = start + w * per_week;
+                        let b = (a + per_week).min(active.len());
+                        if a >= b {
+                            break;
+                        }
+                        let hi = active[a..b].iter().copied().max().unwrap_or(0) as f64;
+                        let lo = active[a..b].iter().copied().min().unwrap_or(0) as f64;
+                        if hi / total > *share && hi >= peak_ratio * lo.max(1.0) {
+                            ok_weeks += 1;
+                        }
+                    }
+                    (ok_weeks >= *weeks, format!("{ok_weeks} of {weeks} weeks"))
+                }
+                CriterionSpec::GrowsAfter { at, days, factor, .. } => {
+                    let s = step(cal, at);
+                    let n = cal.steps_in_days(*days).round().max(1.0) as u64;
+                    let before = mean_active(&active, s.saturating_sub(n), s.saturating_sub(1));
+                    let after = mean_active(&active, s, s + n);
+                    (
+                        after > factor * before.max(1e-9),
+                        format!("×{:.1}", after / before.max(1e-9)),
+                    )
+                }
+                CriterionSpec::DeathsConcentrated { from, to, share, .. } => {
+                    let (a, b) = (step(cal, from) as usize, step(cal, to) as usize);
+                    let at = |i: usize| nat.get(i.min(nat.len() - 1)).map_or(0, |n| n.killed);
+                    let inside = at(b).saturating_sub(at(a.saturating_sub(1)));
+                    let frac = inside as f64 / last.killed.max(1) as f64;
+                    (
+                        last.killed > 0 && frac >= *share,
+                        format!("{:.0}% of {}", 100.0 * frac, last.killed),
+                    )
+                }
+                CriterionSpec::Escalates {
+                    base_from,
+                    base_to,
+                    from,
+                    to,
+                    factor,
+                    ..
+                } => {
+                    let base = mean_active(&active, step(cal, base_from), step(cal, base_to));
+                    let late = mean_active(&active, step(cal, from), step(cal, to));
+                    (late > factor * base.max(1e-9), format!("×{:.1}", late / base.max(1e-9)))
+                }
+            };
+            Verdict {
+                label: c.label().to_string(),
+                met,
+                measured,
+            }
+        })
+        .collect()
+}
+
+/// Runs `seeds` seeds (`seeds::derive(base_seed, i)` for i = 0..seeds) in
+/// parallel to the calendar's end and judges each. Returns per run
+/// `(seed, verdicts, outcome label)`, in seed order whatever the thread count.
+pub fn validate_seeds(
+    spec: &CountrySpec,
+    lattice: &unrest_core::Params,
+    base_seed: u64,
+    seeds: u64,
+) -> Result<Vec<(u64, Vec<Verdict>, String)>, CountryError> {
+    use rayon::prelude::*;
+    (0..seeds)
+        .into_par_iter()
+        .map(|i| {
+            let seed = unrest_core::seeds::derive(base_seed, i);
+            let mut c = Country::new(spec.clone(), lattice.clone(), seed)?;
+            c.run();
+            let (o, at) = c.outcome();
+            let label = format!("{} {}", o.as_str(), c.calendar().label(at));
+            Ok((seed, judge(&c), label))
+        })
+        .collect()
+}

@@ -1,0 +1,346 @@
+//! The mechanisms of the protest–crackdown script, one pure function each,
+//! named after what it models. [`crate::Country`] applies them every step;
+//! `docs/mechanisms.md` collects the equations. Units: shares are fractions of
+//! citizens; "per 100k" counts are scaled back to 1:1 and divided by the
+//! population in hundreds of thousands, so the mechanisms do not depend on the
+//! scenario's scale.
+
+/// Geography: the lattice that holds a region's `population` at one agent per
+/// `scale` people with citizen `density`. Returns `(width, height, citizens)`:
+/// `n = max(1, round(population / scale))` citizens on the smallest near-square
+/// lattice with at least `n / density` sites.
+pub fn region_lattice(population: u64, scale: f64, density: f64) -> (u32, u32, u64) {
+    let n = ((population as f64 / scale).round() as u64).max(1);
+    let sites = (n as f64 / density).ceil().max(1.0);
+    let w = sites.sqrt().ceil().max(1.0) as u32;
+    let h = (sites / f64::from(w)).ceil().max(1.0) as u32;
+    (w, h, n)
+}
+
+/// Police on a region's lattice: `round(population · per_100k/10⁵ · deployable / scale)`.
+pub fn region_police(population: u64, per_100k: f64, deployable_share: f64, scale: f64) -> u32 {
+    (population as f64 * per_100k / 1e5 * deployable_share / scale).round() as u32
+}
+
+/// Information: the activity a citizen perceives beyond its vision,
+/// `a_info = w_r · (o + (1 − o)·ι) · a_r + w_n · ι · a_n`, with `a_r` and `a_n`
+/// the active shares of its region and of the country in the previous step,
+/// `ι ∈ [0,1]` the reach of media and the internet (1 normally, lowered by a
+/// shutdown) and `o` the share of news about one's own region that travels
+/// offline (word of mouth, seeing the square). Regional and national news of
+/// crowds is what turns local protest into a national wave (Lohmann 1994's
+/// informational cascades; Kuran 1991); a shutdown cuts the national channel
+/// and part of the regional one.
+pub fn perceived_activity(
+    internet: f64,
+    offline_share: f64,
+    regional_share: f64,
+    national_share: f64,
+    w_r: f64,
+    w_n: f64,
+) -> f64 {
+    w_r * (offline_share + (1.0 - offline_share) * internet) * regional_share + w_n * internet * national_share
+}
+
+/// Safety in numbers beyond vision: `A_info = κ · a_info` unseen actives are
+/// added to the `A` of every citizen's `C/A` (see
+/// `unrest_core::rules::informed_cop_active_ratio`): knowing that many others
+/// are out lowers the estimated chance of arrest (Epstein's P, extended).
+pub fn unseen_actives(perceived: f64, kappa: f64) -> f64 {
+    (kappa * perceived).max(0.0)
+}
+
+/// Contagion: the threshold falls with perceived activity,
+/// `T' = T − min(ΔT_max, γ · a_info)` (Granovetter 1978's threshold model:
+/// joining is easier the more others have joined).
+pub fn contagion_threshold(threshold: f64, perceived: f64, gamma: f64, max_drop: f64) -> f64 {
+    threshold - (gamma * perceived).clamp(0.0, max_drop.max(0.0))
+}
+
+/// Coordination on focal days: on the called weekday (weekly Sunday marches)
+/// the threshold drops by `ΔT_f` during the first `hours` of the day; zero otherwise.
+pub fn focal_day_drop(weekday: u32, hour: f64, focal: Option<u32>, drop: f64, hours: f64) -> f64 {
+    match focal {
+        Some(f) if f == weekday && hour < hours => drop,
+        _ => 0.0,
+    }
+}
+
+/// Concessions: each bump `b` made at time `t₀` contributes
+/// `b · 2^(−(t − t₀)/h)` with half-life `h` days, or `b` for good if credible
+/// (followed by deeds): a promise without follow-up fades.
+pub fn concession_effect(bump: f64, days_since: f64, half_life_days: f64, credible: bool) -> f64 {
+    if credible || days_since <= 0.0 {
+        bump
+    } else {
+        bump * (-(days_since / half_life_days) * std::f64::consts::LN_2).exp()
+    }
+}
+
+/// Backlash: visible repression adds to a stock that lowers perceived
+/// legitimacy, `B ← B · 2^(−Δt/h_B) + β_K·K + β_D·D + β_T·τ·D + β_B·b`, with `K`
+/// and `D` the killed and detained per 100k residents seen this step (own
+/// region, plus `media_reach · ι` times the national rates), `τ` 1 while
+/// torture is practised and `b` a dispersal's brutality. Repression that is
+/// seen delegitimises (Opp & Roehl 1990; Francisco 2004's backlash).
+#[allow(clippy::too_many_arguments)]
+pub fn backlash(
+    stock: f64,
+    step_days: f64,
+    half_life_days: f64,
+    killed_per_100k: f64,
+    detained_per_100k: f64,
+    torture: bool,
+    brutality: f64,
+    w: (f64, f64, f64, f64),
+) -> f64 {
+    let (beta_k, beta_d, beta_t, beta_b) = w;
+    let decay = (-(step_days / half_life_days) * std::f64::consts::LN_2).exp();
+    let tau = if torture { 1.0 } else { 0.0 };
+    stock * decay
+        + beta_k * killed_per_100k
+        + beta_d * detained_per_100k
+        + beta_t * tau * detained_per_100k
+        + beta_b * brutality
+}
+
+/// Perceived legitimacy of a constituency in a region:
+/// `L = clamp(L₀ + E + S − B, 0, 1)` with `E` the permanent shocks (policy
+/// U-turns, sham elections), `S` the concessions in effect and `B` the backlash.
+pub fn perceived_legitimacy(base: f64, shocks: f64, concessions: f64, backlash: f64) -> f64 {
+    (base + shocks + concessions - backlash).clamp(0.0, 1.0)
+}
+
+/// Deterrence: fear of force scales risk aversion, `s_R = 1 + φ_q · q + φ_T · τ`,
+/// so net risk is `N = R · s_R · P`: when an arrest can kill (probability `q`)
+/// or means torture, the same arrest probability weighs more.
+pub fn deterrence_risk_scale(lethality: f64, torture: bool, phi_q: f64, phi_t: f64) -> f64 {
+    1.0 + phi_q * lethality + if torture { phi_t } else { 0.0 }
+}
+
+/// How far the crowd overwhelms the police: `o = A / (m · C)`, actives per
+/// officer relative to what one officer can face; infinite with no police.
+pub fn overwhelm(actives: u32, cops: u32, crowd_per_officer: f64) -> f64 {
+    if actives == 0 {
+        0.0
+    } else if cops == 0 {
+        f64::INFINITY
+    } else {
+        f64::from(actives) / (crowd_per_officer * f64::from(cops))
+    }
+}
+
+/// The legitimacy gap that makes police waver: `g = max(0, (L* − L̄) / L*)`.
+pub fn legitimacy_gap(mean_legitimacy: f64, critical: f64) -> f64 {
+    if critical <= 0.0 {
+        0.0
+    } else {
+        ((critical - mean_legitimacy) / critical).max(0.0)
+    }
+}
+
+/// Loyalty, part 1 — police stop arresting: `w = 1 / (1 + η · max(0, o − 1) · g)`.
+/// Officers facing a crowd they cannot control, for a regime they no longer
+/// believe in, hold back (Chenoweth & Stephan 2011 on security-force shirking).
+pub fn arrest_willingness(overwhelm: f64, gap: f64, eta: f64) -> f64 {
+    let o = if overwhelm.is_finite() { overwhelm } else { 1e6 };
+    1.0 / (1.0 + eta * (o - 1.0).max(0.0) * gap)
+}
+
+/// Loyalty, part 2 — defection: each domestic officer leaves with probability
+/// `d = min(1, ρ · Δt · max(0, o − 1) · g)` per step (`ρ` per day, `Δt` in days).
+pub fn defection_probability(overwhelm: f64, gap: f64, rho_per_day: f64, step_days: f64) -> f64 {
+    let o = if overwhelm.is_finite() { overwhelm } else { 1e6 };
+    (rho_per_day * step_days * (o - 1.0).max(0.0) * gap).clamp(0.0, 1.0)
+}
+
+/// Regime collapse: the capital's loyal capacity `K = C_d · w + C_f` (domestic
+/// officers weighted by their willingness, plus foreign forces) falls below
+/// `θ` times its police at the start.
+pub fn regime_collapses(
+    domestic: u32,
+    willingness: f64,
+    foreign: u32,
+    initial_police: u32,
+    collapse_share: f64,
+) -> bool {
+    let capacity = f64::from(domestic) * willingness + f64::from(foreign);
+    initial_police > 0 && capacity < collapse_share * f64::from(initial_police)
+}
+
+/// A run's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The protest was put down or froze; grievances stand.
+    Survived,
+    /// The protest ended after concessions, with legitimacy above where it started.
+    Conceded,
+    /// The capital's loyal security capacity collapsed.
+    Collapsed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Survived => "survived",
+            Outcome::Conceded => "conceded",
+            Outcome::Collapsed => "collapsed",
+        }
+    }
+}
+
+/// Outcome classification: `collapsed` if loyal capacity in the capital
+/// collapsed (dated then); otherwise `conceded` if the protest ended and mean
+/// legitimacy at the end exceeds its start by more than `margin`; otherwise
+/// `survived`, dated when the protest ended (or at the end of the run).
+pub fn classify_outcome(
+    collapsed_at: Option<u64>,
+    ended_at: Option<u64>,
+    legitimacy_start: f64,
+    legitimacy_end: f64,
+    margin: f64,
+    last_step: u64,
+) -> (Outcome, u64) {
+    if let Some(t) = collapsed_at {
+        return (Outcome::Collapsed, t);
+    }
+    match ended_at {
+        Some(t) if legitimacy_end - legitimacy_start > margin => (Outcome::Conceded, t),
+        Some(t) => (Outcome::Survived, t),
+        None => (Outcome::Survived, last_step),
+    }
+}
+
+/// When the protest ended: the first step after the national peak from which
+/// activity stays below `share` of the peak to the end (`None` if it never
+/// does, or there was no protest).
+pub fn protest_ended(active: &[u32], share: f64) -> Option<usize> {
+    let (peak_i, &peak) = active
+        .iter()
+        .enumerate()
+        .max_by_key(|&(i, a)| (*a, std::cmp::Reverse(i)))?;
+    if peak == 0 {
+        return None;
+    }
+    let limit = share * f64::from(peak);
+    let mut end = None;
+    for (i, &a) in active.iter().enumerate().skip(peak_i) {
+        if f64::from(a) < limit {
+            end.get_or_insert(i);
+        } else {
+            end = None;
+        }
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_lattice_holds_the_population() {
+        let (w, h, n) = region_lattice(2_030_285, 1000.0, 0.7);
+        assert_eq!(n, 2030);
+        assert!(u64::from(w) * u64::from(h) >= 2900 && f64::from(w * h) * 0.7 >= 2030.0);
+        let (_, _, n1) = region_lattice(1234, 1.0, 0.7);
+        assert_eq!(n1, 1234, "1:1 is possible");
+        assert_eq!(region_police(1_000_000, 300.0, 0.5, 100.0), 15);
+    }
+
+    #[test]
+    fn information_is_cut_by_a_shutdown() {
+        let on = perceived_activity(1.0, 0.5, 0.02, 0.01, 1.0, 0.5);
+        assert!((on - 0.025).abs() < 1e-12);
+        assert_eq!(perceived_activity(0.0, 0.0, 0.02, 0.01, 1.0, 0.5), 0.0);
+        let cut = perceived_activity(0.0, 0.5, 0.02, 0.01, 1.0, 0.5);
+        assert!(
+            (cut - 0.01).abs() < 1e-12,
+            "only word of mouth about the own region is left"
+        );
+        assert_eq!(unseen_actives(on, 2000.0), 50.0);
+        assert!((contagion_threshold(0.1, on, 2.0, 0.2) - 0.05).abs() < 1e-12);
+        assert!(
+            (contagion_threshold(0.1, 1.0, 2.0, 0.08) - 0.02).abs() < 1e-12,
+            "capped"
+        );
+        assert_eq!(focal_day_drop(6, 10.0, Some(6), 0.05, 24.0), 0.05);
+        assert_eq!(focal_day_drop(5, 10.0, Some(6), 0.05, 24.0), 0.0);
+    }
+
+    #[test]
+    fn concessions_fade_unless_credible() {
+        assert_eq!(concession_effect(0.1, 0.0, 7.0, false), 0.1);
+        assert!((concession_effect(0.1, 7.0, 7.0, false) - 0.05).abs() < 1e-12);
+        assert_eq!(concession_effect(0.1, 70.0, 7.0, true), 0.1);
+    }
+
+    #[test]
+    fn backlash_grows_with_repression_and_decays() {
+        let w = (0.1, 0.001, 0.002, 0.05);
+        let b1 = backlash(0.0, 0.25, 30.0, 1.0, 10.0, false, 0.0, w);
+        assert!((b1 - (0.1 + 0.01)).abs() < 1e-12);
+        let b2 = backlash(0.0, 0.25, 30.0, 1.0, 10.0, true, 0.0, w);
+        assert!(b2 > b1, "torture adds backlash");
+        let decayed = backlash(0.2, 30.0, 30.0, 0.0, 0.0, false, 0.0, w);
+        assert!((decayed - 0.1).abs() < 1e-12);
+        assert_eq!(perceived_legitimacy(0.8, -0.1, 0.05, 0.5), 0.25);
+        assert_eq!(perceived_legitimacy(0.8, 0.0, 0.5, 0.0), 1.0);
+    }
+
+    #[test]
+    fn deterrence_and_backlash_can_each_win() {
+        // A citizen with H = 0.8, R = 0.5, L = 0.7, T = 0.1 facing P = 0.3.
+        let active = |l: f64, s_r: f64| 0.8 * (1.0 - l) - 0.5 * s_r * 0.3 > 0.1;
+        assert!(active(0.7, 1.0));
+        // Lethal force q = 0.2 with φ_q = 5 doubles the fear: deterrence wins...
+        let s = deterrence_risk_scale(0.2, false, 5.0, 0.0);
+        assert_eq!(s, 2.0);
+        assert!(!active(0.7, s));
+        // ...unless the killings it brings cost enough legitimacy: backlash wins.
+        let l = perceived_legitimacy(
+            0.7,
+            0.0,
+            0.0,
+            backlash(0.0, 1.0, 30.0, 2.0, 0.0, false, 0.0, (0.1, 0.0, 0.0, 0.0)),
+        );
+        assert!(active(l, s));
+    }
+
+    #[test]
+    fn loyalty_wavers_only_when_overwhelmed_and_illegitimate() {
+        assert_eq!(overwhelm(0, 0, 10.0), 0.0);
+        assert_eq!(overwhelm(50, 1, 10.0), 5.0);
+        assert_eq!(legitimacy_gap(0.7, 0.6), 0.0);
+        assert!((legitimacy_gap(0.3, 0.6) - 0.5).abs() < 1e-12);
+        assert_eq!(arrest_willingness(5.0, 0.0, 1.0), 1.0);
+        assert_eq!(arrest_willingness(0.5, 0.5, 1.0), 1.0);
+        assert!((arrest_willingness(5.0, 0.5, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(defection_probability(5.0, 0.0, 0.5, 0.25), 0.0);
+        assert!((defection_probability(3.0, 0.5, 0.4, 0.25) - 0.1).abs() < 1e-12);
+        assert_eq!(defection_probability(f64::INFINITY, 1.0, 1.0, 1.0), 1.0);
+    }
+
+    #[test]
+    fn collapse_and_outcomes() {
+        assert!(!regime_collapses(100, 1.0, 0, 100, 0.5));
+        assert!(regime_collapses(100, 0.4, 0, 100, 0.5));
+        assert!(!regime_collapses(100, 0.4, 20, 100, 0.5), "foreign forces prop it up");
+        assert_eq!(
+            classify_outcome(Some(9), Some(5), 0.8, 0.9, 0.0, 20),
+            (Outcome::Collapsed, 9)
+        );
+        assert_eq!(
+            classify_outcome(None, Some(5), 0.8, 0.9, 0.0, 20),
+            (Outcome::Conceded, 5)
+        );
+        assert_eq!(
+            classify_outcome(None, Some(5), 0.8, 0.7, 0.0, 20),
+            (Outcome::Survived, 5)
+        );
+        assert_eq!(classify_outcome(None, None, 0.8, 0.9, 0.0, 20), (Outcome::Survived, 20));
+        assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 3, 2], 0.05), Some(4));
+        assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 30, 2], 0.05), Some(6));
+        assert_eq!(protest_ended(&[0, 0], 0.05), None);
+    }
+}

@@ -1,0 +1,279 @@
+//! Country scenarios (`kind = "country"`): the schema of `unrest_country::spec`
+//! read from TOML, with errors that name file, line, column and the allowed
+//! values. See `docs/scenarios.md` for every key.
+
+use crate::{Location, Preset, ScenarioError};
+use unrest_core::Params;
+use unrest_country::spec::{Action, CountrySpec, Metric};
+
+/// A country scenario with its lattice conventions resolved.
+#[derive(Debug, Clone)]
+pub struct CountryScenario {
+    pub spec: CountrySpec,
+    /// Rule conventions shared by every region's lattice (preset + `[lattice]`).
+    pub lattice: Params,
+    pub seed: u64,
+}
+
+/// Lattice keys a country sets per region itself.
+const REGION_SET: [&str; 5] = ["width", "height", "citizen_density", "cop_density", "max_jail_term"];
+
+/// Keys every `[[events]]` entry may have besides its kind's own.
+const EVENT_COMMON: [&str; 6] = ["at", "kind", "regions", "constituencies", "source", "note"];
+/// Keys every `[[policy]]` entry may have besides its kind's own.
+const POLICY_COMMON: [&str; 9] = [
+    "when",
+    "region",
+    "above",
+    "once",
+    "after",
+    "kind",
+    "regions",
+    "constituencies",
+    "note",
+];
+
+/// Whether a scenario text declares `kind = "country"` (without a full parse).
+pub fn is_country_text(text: &str) -> bool {
+    match toml::from_str::<toml::Table>(text) {
+        Ok(t) => t.get("kind").and_then(|k| k.as_str()) == Some("country"),
+        Err(_) => text.lines().any(|l| {
+            let l = l.trim().replace(' ', "");
+            l == "kind=\"country\""
+        }),
+    }
+}
+
+impl CountryScenario {
+    /// Parses and validates a country scenario; `--set` overrides take dotted
+    /// keys (`seed`, `scale`, `loyalty.defection_rate`, `lattice.citizen_vision`).
+    pub fn parse_with(text: &str, origin: &str, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::from_toml(&e, text, origin))?;
+        check_actions(&table, text, origin)?;
+        for (key, raw) in overrides {
+            set_dotted(&mut table, key, raw)?;
+        }
+        let spec: CountrySpec = if overrides.is_empty() {
+            toml::from_str(text).map_err(|e| ScenarioError::from_toml(&e, text, origin))?
+        } else {
+            toml::Value::Table(table.clone())
+                .try_into()
+                .map_err(|e: toml::de::Error| ScenarioError::plain(format!("{origin} with --set: {}", e.message())))?
+        };
+        let at_path = |path: &str| locate_path(text, path).with_origin(origin);
+        let preset = match spec.preset.as_str() {
+            "epstein" => Preset::Epstein,
+            "mesa" => Preset::Mesa,
+            "netlogo" => Preset::Netlogo,
+            other => {
+                return Err(ScenarioError::at(
+                    at_path("preset"),
+                    format!("unknown preset {other:?}; allowed: epstein, mesa, netlogo"),
+                ))
+            }
+        };
+        let lattice = resolve_lattice(preset, &table, text, origin)?;
+        unrest_country::validate(&spec).map_err(|e| ScenarioError::at(at_path(&e.path), e.message))?;
+        let seed = spec.seed;
+        Ok(CountryScenario { spec, lattice, seed })
+    }
+
+    /// A short hash of everything that determines a run except the seed.
+    pub fn hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut spec = self.spec.clone();
+        spec.seed = 0;
+        let canon = serde_json::json!({ "spec": spec, "lattice": self.lattice });
+        Sha256::digest(canon.to_string().as_bytes())
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Every `[[events]]` and `[[policy]]` entry has a known kind and only its keys.
+fn check_actions(table: &toml::Table, text: &str, origin: &str) -> Result<(), ScenarioError> {
+    for (array, common) in [("events", &EVENT_COMMON[..]), ("policy", &POLICY_COMMON[..])] {
+        let Some(items) = table.get(array).and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let here = || Location::of_array_item(text, array, i).with_origin(origin);
+            let Some(t) = item.as_table() else { continue };
+            let Some(kind) = t.get("kind").and_then(|k| k.as_str()) else {
+                return Err(ScenarioError::at(
+                    here(),
+                    format!(
+                        "{array} entry {} has no `kind`; allowed kinds: {}",
+                        i + 1,
+                        Action::KINDS.join(", ")
+                    ),
+                ));
+            };
+            let Some(own) = Action::keys_of(kind) else {
+                let loc = locate_path(text, &format!("{array}[{i}].kind")).with_origin(origin);
+                return Err(ScenarioError::at(
+                    loc,
+                    format!(
+                        "unknown event kind `{kind}`; allowed kinds: {}",
+                        Action::KINDS.join(", ")
+                    ),
+                ));
+            };
+            if array == "policy" {
+                if let Some(w) = t.get("when").and_then(|w| w.as_str()) {
+                    if !Metric::NAMES.contains(&w) {
+                        let loc = locate_path(text, &format!("policy[{i}].when")).with_origin(origin);
+                        return Err(ScenarioError::at(
+                            loc,
+                            format!("unknown metric `{w}`; allowed: {}", Metric::NAMES.join(", ")),
+                        ));
+                    }
+                }
+            }
+            for key in t.keys() {
+                if !common.contains(&key.as_str()) && !own.contains(&key.as_str()) {
+                    let loc = locate_key(text, array, i, key).with_origin(origin);
+                    let mut allowed: Vec<&str> = common.to_vec();
+                    allowed.extend(own);
+                    return Err(ScenarioError::at(
+                        loc,
+                        format!("unknown key `{key}` for kind `{kind}`; allowed: {}", allowed.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The preset's parameters with `[lattice]` applied, each key checked.
+fn resolve_lattice(preset: Preset, table: &toml::Table, text: &str, origin: &str) -> Result<Params, ScenarioError> {
+    let mut params = preset.params();
+    let Some(lat) = table.get("lattice").and_then(|l| l.as_table()) else {
+        return Ok(params);
+    };
+    let mut current = match toml::Value::try_from(&params) {
+        Ok(toml::Value::Table(t)) => t,
+        _ => return Ok(params),
+    };
+    for (key, value) in lat {
+        let at = |key_only: bool| Location::of_key(text, &["lattice", key], key_only).with_origin(origin);
+        if REGION_SET.contains(&key.as_str()) {
+            return Err(ScenarioError::at(
+                at(true),
+                format!("`{key}` is set per region from population, scale and [police]/[detention]; remove it from [lattice]"),
+            ));
+        }
+        if !current.contains_key(key) {
+            return Err(ScenarioError::at(
+                at(true),
+                format!(
+                    "unknown lattice parameter `{key}`; known: {}",
+                    crate::param_names()
+                        .into_iter()
+                        .filter(|n| !REGION_SET.contains(&n.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let old = current.insert(key.clone(), value.clone());
+        match toml::Value::Table(current.clone()).try_into::<Params>() {
+            Ok(p) => params = p,
+            Err(e) => {
+                if let Some(o) = old {
+                    current.insert(key.clone(), o);
+                }
+                let msg = e.to_string();
+                let first = msg
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                return Err(ScenarioError::at(at(false), format!("bad value for `{key}`: {first}")));
+            }
+        }
+    }
+    if let Err(errs) = params.validate() {
+        let e = &errs[0];
+        return Err(ScenarioError::at(
+            Location::of_key(text, &["lattice", &e.name], false).with_origin(origin),
+            e.message.clone(),
+        ));
+    }
+    Ok(params)
+}
+
+/// `--set a.b=v`: sets a value in a (sub)table.
+fn set_dotted(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), ScenarioError> {
+    let value = crate::parse_override_value(raw);
+    let parts: Vec<&str> = key.split('.').collect();
+    let mut t = table;
+    for p in &parts[..parts.len() - 1] {
+        let entry = t
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = entry.as_table_mut().ok_or_else(|| {
+            ScenarioError::at(
+                Location::set_flag(key, raw),
+                format!("`{p}` is not a table, cannot set `{key}`"),
+            )
+        })?;
+    }
+    t.insert(parts[parts.len() - 1].to_string(), value);
+    Ok(())
+}
+
+/// The location of a dotted path like `regions[2].population` or `calendar.end`.
+pub fn locate_path(text: &str, path: &str) -> Location {
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        return Location::default();
+    };
+    let mut item: &toml_edit::Item = doc.as_item();
+    let mut best: Option<std::ops::Range<usize>> = None;
+    for part in path.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let Some(next) = item.get(name) else { break };
+        item = next;
+        if let Some(s) = item_span(item) {
+            best = Some(s);
+        }
+        if let Some(i) = index {
+            let Some(next) = item.get(i) else { break };
+            item = next;
+            if let Some(s) = item_span(item) {
+                best = Some(s);
+            }
+        }
+    }
+    best.map(|r| Location::of_offset(text, r.start)).unwrap_or_default()
+}
+
+fn item_span(item: &toml_edit::Item) -> Option<std::ops::Range<usize>> {
+    match item {
+        toml_edit::Item::Value(v) => v.span(),
+        toml_edit::Item::Table(t) => t.span(),
+        _ => None,
+    }
+}
+
+fn locate_key(text: &str, array: &str, index: usize, key: &str) -> Location {
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        return Location::default();
+    };
+    let span = doc
+        .get(array)
+        .and_then(|a| a.as_array_of_tables())
+        .and_then(|a| a.get(index))
+        .and_then(|t| t.key(key).and_then(|k| k.span()));
+    match span {
+        Some(r) => Location::of_offset(text, r.start),
+        None => Location::of_array_item(text, array, index),
+    }
+}
