@@ -1,0 +1,279 @@
+//! `unrest bench`: speed and memory, measured in one run, with ratios to Mesa.
+//!
+//! Each case runs in a child process (`unrest bench-case`) so that its peak
+//! resident memory is its own. Mesa is timed on the same parameters in the same
+//! run when a Mesa virtual environment is present, because a ratio between
+//! numbers measured on different days on a shared machine means little.
+
+use clap::Args;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use unrest_core::World;
+use unrest_scenario::Scenario;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Fewer steps and no 10M-agent case (about a minute instead of several).
+    #[arg(long)]
+    pub quick: bool,
+    /// Write the table as CSV here.
+    #[arg(long, default_value = "bench.csv")]
+    pub out: PathBuf,
+    /// Python virtual environment with mesa==3.5.1 (default: $MESA_VENV, else ../.venv-mesa).
+    #[arg(long)]
+    pub mesa_venv: Option<PathBuf>,
+    /// Path to mesa_cv.py (default: ../shared/peers/mesa_cv.py).
+    #[arg(long)]
+    pub mesa_script: Option<PathBuf>,
+    /// Skip Mesa even if it is available.
+    #[arg(long)]
+    pub no_mesa: bool,
+}
+
+/// One case, run in a child process.
+#[derive(Args, Debug, Clone)]
+pub struct CaseArgs {
+    pub scenario: String,
+    #[arg(long)]
+    pub steps: u64,
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// What a case reports (one JSON line on stdout).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaseResult {
+    pub agents: u64,
+    pub sites: u64,
+    pub steps: u64,
+    pub setup_seconds: f64,
+    pub step_seconds: f64,
+    pub peak_rss_bytes: u64,
+    /// Bytes of agent and lattice state one step reads or writes at least once.
+    pub state_bytes: u64,
+}
+
+/// Runs one case in this process and prints its result as JSON.
+pub fn case(args: CaseArgs) -> Result<(), String> {
+    let sets = crate::run::parse_sets(&args.set)?;
+    let s = Scenario::load(&args.scenario, &sets).map_err(|e| e.to_string())?;
+    let t0 = Instant::now();
+    let mut w = World::new(s.params.clone(), s.schedule.clone(), args.seed).map_err(|e| e.to_string())?;
+    let setup = t0.elapsed().as_secs_f64();
+    let c0 = w.counts();
+    let agents = u64::from(c0.quiet + c0.active + c0.jailed + c0.cops);
+    let t1 = Instant::now();
+    for _ in 0..args.steps {
+        w.step();
+    }
+    let step_seconds = t1.elapsed().as_secs_f64();
+    let sites = s.params.sites() as u64;
+    // Per agent: state 1, site 4, hardship 4, risk 4, term 4, group 1, order 4;
+    // per site: occupant 4, window counts 2 + 2.
+    let state_bytes = agents * 22 + sites * 8;
+    let r = CaseResult { agents, sites, steps: args.steps, setup_seconds: setup, step_seconds, peak_rss_bytes: peak_rss(), state_bytes };
+    println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+    Ok(())
+}
+
+/// Peak resident set size of this process (Linux: VmHWM), 0 where unknown.
+pub fn peak_rss() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+struct Row {
+    case: String,
+    agents: u64,
+    steps: u64,
+    steps_per_s: f64,
+    updates_per_s: f64,
+    peak_rss_mib: f64,
+    mesa_updates_per_s: Option<f64>,
+    note: String,
+}
+
+fn run_case(scenario: &str, steps: u64, sets: &[&str]) -> Result<CaseResult, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["bench-case", scenario, "--steps", &steps.to_string()]);
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot start bench case: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("bench case {scenario} failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let line = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(line.trim()).map_err(|e| format!("bad bench case output {line:?}: {e}"))
+}
+
+/// Finds Mesa's venv and the peer script; `Err` says how to set them up.
+fn mesa_setup(args: &BenchArgs) -> Result<(PathBuf, PathBuf), String> {
+    let venv = args
+        .mesa_venv
+        .clone()
+        .or_else(|| std::env::var_os("MESA_VENV").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("../.venv-mesa"));
+    let script = args.mesa_script.clone().unwrap_or_else(|| PathBuf::from("../shared/peers/mesa_cv.py"));
+    let python = venv.join("bin/python");
+    if !python.exists() || !script.exists() {
+        return Err(format!(
+            "no Mesa to compare with ({} or {} missing). To make one:\n  \
+             PY=$(ls -d ~/.pyenv/versions/3.12*/bin/python3 | head -n 1)\n  \
+             \"$PY\" -m venv ../.venv-mesa && ../.venv-mesa/bin/pip install mesa==3.5.1 networkx",
+            python.display(),
+            script.display()
+        ));
+    }
+    Ok((python, script))
+}
+
+/// Mesa's agent-updates per second on the given mesa_cv.py arguments.
+fn mesa_rate(python: &Path, script: &Path, steps: u64, extra: &[&str]) -> Result<f64, String> {
+    let out = Command::new(python)
+        .arg(script)
+        .args(["--steps", &steps.to_string(), "--lean", "--quiet-log", "--seed", "1"])
+        .args(extra)
+        .output()
+        .map_err(|e| format!("cannot run Mesa: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .find_map(|w| w.strip_prefix("agent_updates_per_s="))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("Mesa printed no SUMMARY line: {}{}", text, String::from_utf8_lossy(&out.stderr)))
+}
+
+/// Streaming memory bandwidth in bytes/s: the best of a few passes summing a
+/// buffer far larger than the caches.
+fn streaming_bandwidth() -> f64 {
+    let n = 64 << 20; // 512 MiB of u64
+    let buf: Vec<u64> = (0..n as u64).collect();
+    let mut best = f64::MAX;
+    let mut sink = 0u64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        sink = sink.wrapping_add(buf.iter().fold(0u64, |a, &x| a.wrapping_add(x)));
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    std::hint::black_box(sink);
+    (n * 8) as f64 / best
+}
+
+pub fn bench(args: BenchArgs) -> Result<(), String> {
+    let mesa = if args.no_mesa { Err("skipped (--no-mesa)".to_string()) } else { mesa_setup(&args) };
+    if let Err(msg) = &mesa {
+        eprintln!("note: {msg}");
+    }
+    let q = args.quick;
+    let mut rows = Vec::new();
+
+    // The classic 40×40 worlds, each against Mesa on the same parameters.
+    let mesa_steps = if q { 100 } else { 300 };
+    let classic: [(&str, &str, Vec<&str>, Vec<&str>); 3] = [
+        ("mesa-default", "Mesa's defaults, Mesa's rules", vec![], vec![]),
+        (
+            "mesa-default",
+            "Run-2-like (cops 0.04, L 0.82, J 30), Mesa's rules",
+            vec!["cop_density=0.04", "legitimacy=0.82", "max_jail_term=30"],
+            vec!["--cop-density", "0.04", "--legitimacy", "0.82", "--max-jail-term", "30"],
+        ),
+        ("epstein-run1", "paper Run 1 (no movement, vision 1.7)", vec![], vec!["--citizen-vision", "1", "--cop-vision", "1", "--no-movement", "--legitimacy", "0.89", "--max-jail-term", "15", "--cop-density", "0.04"]),
+    ];
+    for (scenario, note, sets, mesa_args) in classic {
+        let steps = if q { 2_000 } else { 20_000 };
+        let r = run_case(scenario, steps, &sets)?;
+        let mesa_rate = match &mesa {
+            Ok((py, script)) => match mesa_rate(py, script, mesa_steps, &mesa_args) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    eprintln!("note: {e}");
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        let note = if scenario == "epstein-run1" { format!("{note}; Mesa: von Neumann radius 1 (its vision is whole)") } else { note.to_string() };
+        rows.push(row(format!("{scenario} 40x40"), &r, mesa_rate, note));
+    }
+
+    // Scaling: one lattice, Run 2's inputs, growing side.
+    let bw = streaming_bandwidth();
+    let sizes: &[(u64, u64)] = if q { &[(10_000, 50), (100_000, 20), (1_000_000, 5)] } else { &[(10_000, 200), (100_000, 50), (1_000_000, 10), (10_000_000, 3)] };
+    for &(agents, steps) in sizes {
+        let side = ((agents as f64 / 0.74).sqrt()).round() as u64;
+        let (w, h) = (format!("width={side}"), format!("height={side}"));
+        let r = run_case("epstein-run2", steps, &[&w, &h])?;
+        let floor = r.state_bytes as f64 / bw;
+        let per_step = r.step_seconds / r.steps as f64;
+        let note = format!("{side}x{side}; {:.0}x the memory-bandwidth floor ({:.1} ms/step)", per_step / floor, floor * 1e3);
+        rows.push(row(format!("scaling {}", human(agents)), &r, None, note));
+    }
+
+    print_table(&rows, bw);
+    write_csv(&args.out, &rows)?;
+    println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+fn row(case: String, r: &CaseResult, mesa: Option<f64>, note: String) -> Row {
+    let sps = r.steps as f64 / r.step_seconds.max(1e-12);
+    Row {
+        case,
+        agents: r.agents,
+        steps: r.steps,
+        steps_per_s: sps,
+        updates_per_s: sps * r.agents as f64,
+        peak_rss_mib: r.peak_rss_bytes as f64 / (1 << 20) as f64,
+        mesa_updates_per_s: mesa,
+        note,
+    }
+}
+
+fn human(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+fn print_table(rows: &[Row], bw: f64) {
+    println!("{:<22} {:>10} {:>7} {:>11} {:>16} {:>9} {:>10}  note", "case", "agents", "steps", "steps/s", "agent-updates/s", "RSS MiB", "vs Mesa");
+    for r in rows {
+        let ratio = r.mesa_updates_per_s.map_or("-".to_string(), |m| format!("{:.0}x", r.updates_per_s / m));
+        println!(
+            "{:<22} {:>10} {:>7} {:>11.1} {:>16.3e} {:>9.1} {:>10}  {}",
+            r.case, r.agents, r.steps, r.steps_per_s, r.updates_per_s, r.peak_rss_mib, ratio, r.note
+        );
+    }
+    println!("streaming memory bandwidth: {:.1} GB/s", bw / 1e9);
+}
+
+fn write_csv(path: &Path, rows: &[Row]) -> Result<(), String> {
+    let mut s = String::from("case,agents,steps,steps_per_s,agent_updates_per_s,peak_rss_mib,mesa_agent_updates_per_s,ratio_to_mesa,note\n");
+    for r in rows {
+        let (m, ratio) = match r.mesa_updates_per_s {
+            Some(m) => (format!("{m:.0}"), format!("{:.1}", r.updates_per_s / m)),
+            None => (String::new(), String::new()),
+        };
+        s.push_str(&format!(
+            "{},{},{},{:.3},{:.0},{:.1},{},{},\"{}\"\n",
+            r.case, r.agents, r.steps, r.steps_per_s, r.updates_per_s, r.peak_rss_mib, m, ratio, r.note.replace('"', "'")
+        ));
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().ok_or("--out needs a file name")?;
+    let mut staged = unrest_output::Staged::default();
+    staged.add(PathBuf::from(name), s.into_bytes());
+    staged.commit(dir).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
