@@ -1,0 +1,78 @@
+//! `unrest`: a thin command-line layer over the unrest libraries. Each
+//! subcommand parses its arguments, calls a library, and reports; no model
+//! logic lives here.
+
+mod bench;
+mod country;
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "unrest",
+    version,
+    about = "Agent-based simulation of mass protest, repression and regime stability (Epstein 2002 and beyond)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (a built-in name or a TOML file) and report or write its results.
+    Run(run::RunArgs),
+    /// List the built-in scenarios.
+    List,
+    /// Validate a scenario file without running it.
+    Check {
+        /// Built-in name or path to a TOML scenario.
+        scenario: String,
+        /// Override a parameter: --set key=value (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Run a historical scenario over many seeds and check it against its criteria.
+    Validate(validate::ValidateArgs),
+    /// Measure speed and memory (and the ratio to Mesa when a Mesa venv is present); writes a CSV.
+    Bench(bench::BenchArgs),
+    /// One benchmark case in its own process (used by `bench`).
+    #[command(hide = true)]
+    BenchCase(bench::CaseArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) if country::is_country(&args.scenario) => country::run(args),
+        Command::Run(args) => run::run(args),
+        Command::List => {
+            for (name, summary, _) in unrest_scenario::BUILTINS.iter().chain(unrest_scenario::COUNTRY_BUILTINS) {
+                println!("{name:<22} {summary}");
+            }
+            Ok(())
+        }
+        Command::Check { scenario, set } => run::parse_sets(&set).and_then(|sets| {
+            match unrest_scenario::load_any(&scenario, &sets).map_err(|e| e.to_string())? {
+                unrest_scenario::AnyScenario::Lattice(s) => {
+                    println!("{}: ok ({} steps, hash {})", s.name, s.steps, s.hash())
+                }
+                unrest_scenario::AnyScenario::Country(c) => println!("{}: ok (country scenario)", c.spec.name),
+            }
+            Ok(())
+        }),
+        Command::Validate(args) => validate::validate(args),
+        Command::Bench(args) => bench::bench(args),
+        Command::BenchCase(args) => bench::case(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -17,27 +17,47 @@ pub struct Vision {
     height: i64,
     torus: bool,
     offsets: Vec<(i32, i32)>,
-    /// Largest |dx| or |dy|: sites at least this far from every edge need no wrapping.
-    reach: i64,
-    /// Offsets as linear index deltas, valid for interior sites.
-    linear: Vec<i64>,
+    /// On a torus, each offset reduced into `[0, width) × [0, height)`, so a
+    /// neighbour is found with one conditional subtraction per axis.
+    wrapped: Vec<(u32, u32)>,
+    /// The set as row segments `(dy, dx_lo, dx_hi)`: every shape is convex
+    /// along rows, so the sites in vision are at most two runs of consecutive
+    /// indices per row. Window-count updates become slice additions.
+    rows: Vec<(i32, i32, i32)>,
+    /// A torus smaller than the vision's diameter, where segments would wrap
+    /// onto themselves: fall back to the de-duplicated offset list.
+    small_torus: bool,
 }
 
 impl Vision {
     /// The vision set of radius `v` of the given shape on a `width × height` lattice.
     pub fn new(shape: Neighbourhood, v: f64, include_own: bool, width: u32, height: u32, torus: bool) -> Self {
         let r = v.max(0.0).floor() as i32;
+        let inside = |dx: i32, dy: i32| match shape {
+            Neighbourhood::Cross => dx == 0 || dy == 0,
+            Neighbourhood::VonNeumann => (dx.abs() + dy.abs()) as f64 <= v,
+            Neighbourhood::Moore => true,
+            Neighbourhood::Disk => ((dx * dx + dy * dy) as f64) <= v * v,
+        };
         let mut raw = Vec::new();
+        let mut rows = Vec::new();
         for dy in -r..=r {
-            for dx in -r..=r {
-                let inside = match shape {
-                    Neighbourhood::Cross => dx == 0 || dy == 0,
-                    Neighbourhood::VonNeumann => (dx.abs() + dy.abs()) as f64 <= v,
-                    Neighbourhood::Moore => true,
-                    Neighbourhood::Disk => ((dx * dx + dy * dy) as f64) <= v * v,
-                };
-                if inside && (dx, dy) != (0, 0) {
+            let xs: Vec<i32> = (-r..=r).filter(|&dx| inside(dx, dy)).collect();
+            for &dx in &xs {
+                if (dx, dy) != (0, 0) {
                     raw.push((dx, dy));
+                }
+            }
+            if let (Some(&lo), Some(&hi)) = (xs.first(), xs.last()) {
+                if dy == 0 && !include_own {
+                    if lo < 0 {
+                        rows.push((0, lo, -1));
+                    }
+                    if hi > 0 {
+                        rows.push((0, 1, hi));
+                    }
+                } else {
+                    rows.push((dy, lo, hi));
                 }
             }
         }
@@ -46,7 +66,8 @@ impl Vision {
         if include_own {
             offsets.push((0, 0));
         }
-        if torus {
+        let small_torus = torus && (i64::from(2 * r + 1) > w || i64::from(2 * r + 1) > h);
+        if small_torus {
             // Keep one offset per distinct wrapped site, never the own site twice.
             let mut seen = std::collections::HashSet::new();
             seen.insert((0i64, 0i64));
@@ -58,23 +79,11 @@ impl Vision {
         } else {
             offsets.extend(raw);
         }
-        let reach = offsets
+        let wrapped = offsets
             .iter()
-            .map(|&(dx, dy)| i64::from(dx.abs().max(dy.abs())))
-            .max()
-            .unwrap_or(0);
-        let linear = offsets
-            .iter()
-            .map(|&(dx, dy)| i64::from(dy) * w + i64::from(dx))
+            .map(|&(dx, dy)| (i64::from(dx).rem_euclid(w) as u32, i64::from(dy).rem_euclid(h) as u32))
             .collect();
-        Vision {
-            width: w,
-            height: h,
-            torus,
-            offsets,
-            reach,
-            linear,
-        }
+        Vision { width: w, height: h, torus, offsets, wrapped, rows, small_torus }
     }
 
     /// Number of offsets (sites in vision for an interior site).
@@ -89,35 +98,77 @@ impl Vision {
     /// The `i`-th site in vision of `site`, or `None` off a bounded lattice's edge.
     #[inline]
     pub fn nth(&self, site: Site, i: usize) -> Option<Site> {
-        let s = i64::from(site);
-        let (x, y) = (s % self.width, s / self.width);
-        let (dx, dy) = self.offsets[i];
-        let (mut nx, mut ny) = (x + i64::from(dx), y + i64::from(dy));
+        let w = self.width as u32;
+        let (x, y) = (site % w, site / w);
         if self.torus {
-            nx = nx.rem_euclid(self.width);
-            ny = ny.rem_euclid(self.height);
-        } else if nx < 0 || ny < 0 || nx >= self.width || ny >= self.height {
+            let (dx, dy) = self.wrapped[i];
+            let mut nx = x + dx;
+            if nx >= w {
+                nx -= w;
+            }
+            let mut ny = y + dy;
+            if ny >= self.height as u32 {
+                ny -= self.height as u32;
+            }
+            return Some(ny * w + nx);
+        }
+        let (dx, dy) = self.offsets[i];
+        let (nx, ny) = (i64::from(x) + i64::from(dx), i64::from(y) + i64::from(dy));
+        if nx < 0 || ny < 0 || nx >= self.width || ny >= self.height {
             return None;
         }
         Some((ny * self.width + nx) as Site)
     }
 
+    /// Calls `f(start, len)` for runs of consecutive site indices that together
+    /// are exactly the sites in vision of `site`.
+    #[inline]
+    pub fn for_each_run(&self, site: Site, mut f: impl FnMut(usize, usize)) {
+        if self.small_torus {
+            for i in 0..self.offsets.len() {
+                if let Some(t) = self.nth(site, i) {
+                    f(t as usize, 1);
+                }
+            }
+            return;
+        }
+        let s = i64::from(site);
+        let (x, y) = (s % self.width, s / self.width);
+        for &(dy, lo, hi) in &self.rows {
+            let mut ny = y + i64::from(dy);
+            if self.torus {
+                ny = ny.rem_euclid(self.height);
+            } else if ny < 0 || ny >= self.height {
+                continue;
+            }
+            let row = ny * self.width;
+            let (mut x0, mut x1) = (x + i64::from(lo), x + i64::from(hi));
+            if !self.torus {
+                x0 = x0.max(0);
+                x1 = x1.min(self.width - 1);
+                if x0 <= x1 {
+                    f((row + x0) as usize, (x1 - x0 + 1) as usize);
+                }
+            } else if x0 < 0 {
+                f((row + x0 + self.width) as usize, (-x0) as usize);
+                f(row as usize, (x1 + 1) as usize);
+            } else if x1 >= self.width {
+                f((row + x0) as usize, (self.width - x0) as usize);
+                f(row as usize, (x1 - self.width + 1) as usize);
+            } else {
+                f((row + x0) as usize, (x1 - x0 + 1) as usize);
+            }
+        }
+    }
+
     /// Calls `f` on every site within vision of `site`.
     #[inline]
     pub fn for_each(&self, site: Site, mut f: impl FnMut(Site)) {
-        let s = i64::from(site);
-        let (x, y) = (s % self.width, s / self.width);
-        if x >= self.reach && y >= self.reach && x + self.reach < self.width && y + self.reach < self.height {
-            for &d in &self.linear {
-                f((s + d) as Site);
+        self.for_each_run(site, |start, len| {
+            for t in start..start + len {
+                f(t as Site);
             }
-        } else {
-            for i in 0..self.offsets.len() {
-                if let Some(t) = self.nth(site, i) {
-                    f(t);
-                }
-            }
-        }
+        });
     }
 }
 
@@ -157,6 +208,25 @@ mod tests {
         let mut n = 0;
         v.for_each(0, |_| n += 1);
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn runs_cover_exactly_the_offsets() {
+        for shape in [Neighbourhood::Cross, Neighbourhood::VonNeumann, Neighbourhood::Moore, Neighbourhood::Disk] {
+            for (w, h, torus) in [(40, 40, true), (40, 40, false), (17, 9, true), (5, 3, true)] {
+                for own in [false, true] {
+                    let v = Vision::new(shape, 3.5, own, w, h, torus);
+                    for s in 0..w * h {
+                        let mut by_runs = Vec::new();
+                        v.for_each(s, |t| by_runs.push(t));
+                        let mut by_nth: Vec<Site> = (0..v.len()).filter_map(|i| v.nth(s, i)).collect();
+                        by_runs.sort();
+                        by_nth.sort();
+                        assert_eq!(by_runs, by_nth, "{shape:?} {w}x{h} torus={torus} own={own} site {s}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
