@@ -462,6 +462,11 @@ impl World {
             return None;
         }
         let s = self.pos[cop];
+        // With equal visions the window count already says whether any active is
+        // in view: skip the scan (same result, same random draws).
+        if self.p.cop_vision == self.p.citizen_vision && self.view_actives[s as usize] == 0 {
+            return None;
+        }
         let target = self.random_in_vision(true, s, |w, a| w.state[a] == AgentState::Active)?;
         let site = self.pos[target];
         if self.arrest_kills() {
@@ -726,12 +731,21 @@ impl World {
         }
     }
 
+    /// Adds `dc` cops and `da` actives to the window counts of every site that
+    /// sees `s` (the sites in vision of `s`, by symmetry), a run of sites at a time.
     fn add_to_windows(&mut self, s: Site, dc: i16, da: i16) {
         let (vc, va) = (&mut self.view_cops, &mut self.view_actives);
-        self.cit_vision.for_each(s, |t| {
-            let t = t as usize;
-            vc[t] = vc[t].wrapping_add_signed(dc);
-            va[t] = va[t].wrapping_add_signed(da);
+        self.cit_vision.for_each_run(s, |start, len| {
+            if dc != 0 {
+                for c in &mut vc[start..start + len] {
+                    *c = c.wrapping_add_signed(dc);
+                }
+            }
+            if da != 0 {
+                for a in &mut va[start..start + len] {
+                    *a = a.wrapping_add_signed(da);
+                }
+            }
         });
     }
 
