@@ -98,26 +98,15 @@ impl Vision {
     /// The `i`-th site in vision of `site`, or `None` off a bounded lattice's edge.
     #[inline]
     pub fn nth(&self, site: Site, i: usize) -> Option<Site> {
+        self.at(site).nth(i)
+    }
+
+    /// A view of the vision set anchored at `site`, for many look-ups around the
+    /// same site (the site's coordinates are computed once).
+    #[inline]
+    pub fn at(&self, site: Site) -> VisionAt<'_> {
         let w = self.width as u32;
-        let (x, y) = (site % w, site / w);
-        if self.torus {
-            let (dx, dy) = self.wrapped[i];
-            let mut nx = x + dx;
-            if nx >= w {
-                nx -= w;
-            }
-            let mut ny = y + dy;
-            if ny >= self.height as u32 {
-                ny -= self.height as u32;
-            }
-            return Some(ny * w + nx);
-        }
-        let (dx, dy) = self.offsets[i];
-        let (nx, ny) = (i64::from(x) + i64::from(dx), i64::from(y) + i64::from(dy));
-        if nx < 0 || ny < 0 || nx >= self.width || ny >= self.height {
-            return None;
-        }
-        Some((ny * self.width + nx) as Site)
+        VisionAt { vision: self, x: site % w, y: site / w }
     }
 
     /// Calls `f(start, len)` for runs of consecutive site indices that together
@@ -169,6 +158,39 @@ impl Vision {
                 f(t as Site);
             }
         });
+    }
+}
+
+/// The vision set around one site (see [`Vision::at`]).
+pub struct VisionAt<'a> {
+    vision: &'a Vision,
+    x: u32,
+    y: u32,
+}
+
+impl VisionAt<'_> {
+    /// The `i`-th site in vision, or `None` off a bounded lattice's edge.
+    #[inline]
+    pub fn nth(&self, i: usize) -> Option<Site> {
+        let v = self.vision;
+        let (w, h) = (v.width as u32, v.height as u32);
+        if v.torus {
+            let (dx, dy) = v.wrapped[i];
+            let (mut nx, mut ny) = (self.x + dx, self.y + dy);
+            if nx >= w {
+                nx -= w;
+            }
+            if ny >= h {
+                ny -= h;
+            }
+            return Some(ny * w + nx);
+        }
+        let (dx, dy) = v.offsets[i];
+        let (nx, ny) = (i64::from(self.x) + i64::from(dx), i64::from(self.y) + i64::from(dy));
+        if nx < 0 || ny < 0 || nx >= v.width || ny >= v.height {
+            return None;
+        }
+        Some((ny * v.width + nx) as Site)
     }
 }
 

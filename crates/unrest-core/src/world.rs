@@ -793,9 +793,11 @@ impl World {
         if n == 0 {
             return None;
         }
+        let vision = if cop { &self.cop_vision } else { &self.cit_vision };
+        let around = vision.at(s);
         for _ in 0..16 {
             let k = self.rng.random_range(0..n);
-            if let Some(t) = self.vision(cop).nth(s, k) {
+            if let Some(t) = around.nth(k) {
                 if self.grid[t as usize] == EMPTY {
                     return Some(t);
                 }
