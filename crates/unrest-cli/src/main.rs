@@ -5,6 +5,8 @@
 mod bench;
 mod country;
 mod run;
+mod runner;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +27,12 @@ struct Cli {
 enum Command {
     /// Run a scenario (a built-in name or a TOML file) and report or write its results.
     Run(run::RunArgs),
+    /// Run a parameter sweep (resumable; --shard for clusters, --slurm for an sbatch script).
+    Sweep(sweep::SweepArgs),
+    /// Join the part files of a sharded sweep into one.
+    Merge(sweep::MergeArgs),
+    /// Heat map of a sweep metric over two varied parameters (SVG).
+    SweepPlot(sweep::SweepPlotArgs),
     /// List the built-in scenarios.
     List,
     /// Validate a scenario file without running it.
@@ -49,6 +57,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) if country::is_country(&args.scenario) => country::run(args),
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
+        Command::SweepPlot(args) => sweep::sweep_plot(args),
         Command::List => {
             for (name, summary, _) in unrest_scenario::BUILTINS.iter().chain(unrest_scenario::COUNTRY_BUILTINS) {
                 println!("{name:<22} {summary}");

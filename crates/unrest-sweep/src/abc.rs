@@ -1,0 +1,551 @@
+//! Approximate Bayesian computation by rejection (Pritchard et al. 1999;
+//! Beaumont, Zhang & Balding 2002 for the quantile form used here).
+//!
+//! 1. Draw `draws` parameter sets θᵢ from independent uniform priors.
+//! 2. Run the model once per θᵢ (seed `derive(seed, i)`) and compute its
+//!    summary statistics sᵢ (metrics of the run).
+//! 3. Distance to the target statistics t:
+//!    `d(sᵢ, t) = sqrt( Σⱼ wⱼ · ((sᵢⱼ − tⱼ) / scaleⱼ)² )`, where `scaleⱼ` is
+//!    the median absolute deviation of statistic j over all draws (×1.4826,
+//!    so it estimates a standard deviation; robust to the outliers a prior
+//!    predictive has), falling back to |tⱼ| or 1 when the MAD is 0. A
+//!    categorical statistic (e.g. outcome) contributes 0 when equal, else 1
+//!    (before its weight). A missing simulated value (e.g. no date of
+//!    collapse) counts as far off as the farthest simulated value of that
+//!    statistic, and at least 3 scale units.
+//! 4. Accept the `accept` fraction of draws closest to the target: their θ
+//!    approximate the posterior p(θ | d(s, t) ≤ ε) with ε the quantile.
+//!
+//! Everything is a deterministic function of the seed and the number of
+//! draws, whatever the number of threads.
+
+use crate::{Kind, Runner, Value};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use plotters::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64;
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use unrest_core::seeds::derive;
+
+/// A uniform prior on `[min, max]` (integers if both are, inclusive).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prior {
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+    pub integer: bool,
+}
+
+impl Prior {
+    /// Parses `name=min:max` (e.g. `legitimacy=0.5:0.95`).
+    pub fn parse(s: &str) -> Result<Prior, String> {
+        let bad = || format!("--param {s:?}: expected NAME=MIN:MAX, e.g. --param legitimacy=0.5:0.95");
+        let (name, range) = s.split_once('=').ok_or_else(bad)?;
+        let (lo, hi) = range.split_once(':').ok_or_else(bad)?;
+        let integer = lo.trim().parse::<i64>().is_ok() && hi.trim().parse::<i64>().is_ok();
+        let (min, max): (f64, f64) = (
+            lo.trim().parse().map_err(|_| bad())?,
+            hi.trim().parse().map_err(|_| bad())?,
+        );
+        if name.trim().is_empty() || !(min.is_finite() && max.is_finite() && min <= max) {
+            return Err(bad());
+        }
+        Ok(Prior {
+            name: name.trim().to_string(),
+            min,
+            max,
+            integer,
+        })
+    }
+
+    fn draw(&self, rng: &mut Pcg64) -> Value {
+        if self.integer {
+            Value::I64(rng.random_range(self.min as i64..=self.max as i64))
+        } else {
+            Value::F64(self.min + rng.random::<f64>() * (self.max - self.min))
+        }
+    }
+}
+
+/// Target summary statistics with optional weights (default 1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub name: String,
+    pub stats: Vec<(String, Value)>,
+    pub weights: Vec<f64>,
+}
+
+impl Target {
+    /// Parses a target file: `name = "..."`, `[stats]` name = number or
+    /// string, and optionally `[weights]` name = number.
+    pub fn parse(text: &str, origin: &str) -> Result<Target, String> {
+        let doc: toml::Table = toml::from_str(text).map_err(|e| {
+            let loc = e
+                .span()
+                .map(|r| unrest_scenario::Location::of_offset(text, r.start).with_origin(origin))
+                .unwrap_or_default();
+            unrest_scenario::ScenarioError::at(loc, e.message().trim()).to_string()
+        })?;
+        let at = |path: &[&str], msg: String| {
+            unrest_scenario::ScenarioError::at(
+                unrest_scenario::Location::of_key(text, path, false).with_origin(origin),
+                msg,
+            )
+            .to_string()
+        };
+        for k in doc.keys() {
+            if !["name", "stats", "weights", "description"].contains(&k.as_str()) {
+                return Err(at(
+                    &[k],
+                    format!("unknown key `{k}`; a target has name, description, [stats], [weights]"),
+                ));
+            }
+        }
+        let stats_t = doc
+            .get("stats")
+            .and_then(|s| s.as_table())
+            .ok_or_else(|| format!("{origin}: a target needs a [stats] table of statistic = value"))?;
+        let mut stats = Vec::new();
+        for (k, v) in stats_t {
+            let value = match v {
+                toml::Value::Float(x) => Value::F64(*x),
+                toml::Value::Integer(n) => Value::F64(*n as f64),
+                toml::Value::String(s) => Value::Str(s.clone()),
+                _ => return Err(at(&["stats", k], format!("`{k}` must be a number or a string"))),
+            };
+            stats.push((k.clone(), value));
+        }
+        if stats.is_empty() {
+            return Err(format!("{origin}: [stats] is empty"));
+        }
+        let mut weights = vec![1.0; stats.len()];
+        if let Some(w) = doc.get("weights").and_then(|w| w.as_table()) {
+            for (k, v) in w {
+                let i = stats
+                    .iter()
+                    .position(|(s, _)| s == k)
+                    .ok_or_else(|| at(&["weights", k], format!("weight for `{k}`, which is not in [stats]")))?;
+                weights[i] = v
+                    .as_float()
+                    .or(v.as_integer().map(|n| n as f64))
+                    .filter(|x| *x >= 0.0 && x.is_finite())
+                    .ok_or_else(|| at(&["weights", k], "a weight must be a number >= 0".into()))?;
+            }
+        }
+        Ok(Target {
+            name: doc.get("name").and_then(|n| n.as_str()).unwrap_or(origin).to_string(),
+            stats,
+            weights,
+        })
+    }
+}
+
+/// How to run the calibration.
+#[derive(Debug, Clone)]
+pub struct AbcOptions {
+    pub draws: u64,
+    /// Fraction of draws accepted, in (0, 1].
+    pub accept: f64,
+    pub seed: u64,
+    pub jobs: Option<usize>,
+    pub progress: bool,
+}
+
+/// One prior draw and its simulation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draw {
+    pub index: u64,
+    pub seed: u64,
+    pub params: Vec<Value>,
+    pub stats: Vec<Value>,
+    pub distance: f64,
+}
+
+/// All draws, the accepted ones (closest first) and the scales used.
+#[derive(Debug, Clone)]
+pub struct AbcResult {
+    pub priors: Vec<Prior>,
+    pub target: Target,
+    pub draws: Vec<Draw>,
+    /// Indices into `draws`, by increasing distance.
+    pub accepted: Vec<usize>,
+    pub scales: Vec<f64>,
+}
+
+impl AbcResult {
+    pub fn best(&self) -> &Draw {
+        &self.draws[self.accepted[0]]
+    }
+
+    /// Posterior mean of parameter `p` over the accepted draws.
+    pub fn posterior_mean(&self, p: usize) -> f64 {
+        let xs: Vec<f64> = self
+            .accepted
+            .iter()
+            .filter_map(|&i| self.draws[i].params[p].as_f64())
+            .collect();
+        xs.iter().sum::<f64>() / xs.len().max(1) as f64
+    }
+}
+
+/// Runs ABC rejection of `priors` against `target` with `base` + `fixed`
+/// overrides as the model.
+pub fn abc_rejection(
+    runner: &dyn Runner,
+    base: &str,
+    fixed: &[(String, String)],
+    priors: &[Prior],
+    target: &Target,
+    opts: &AbcOptions,
+) -> Result<AbcResult, String> {
+    if priors.is_empty() {
+        return Err("no parameters to calibrate: give --param NAME=MIN:MAX".into());
+    }
+    if !(opts.accept > 0.0 && opts.accept <= 1.0) || opts.draws == 0 {
+        return Err("need draws >= 1 and an acceptance fraction in (0, 1]".into());
+    }
+    let metrics = runner.metrics(base)?;
+    for (s, v) in &target.stats {
+        let def = metrics.iter().find(|m| &m.name == s).ok_or_else(|| {
+            format!(
+                "target statistic `{s}` is not reported by runs of {base}; they report: {}",
+                metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        if (def.kind == Kind::Str) != matches!(v, Value::Str(_)) {
+            return Err(format!(
+                "target statistic `{s}`: the model reports a {:?}, the target gives {v:?}",
+                def.kind
+            ));
+        }
+    }
+    let overrides_of = |params: &[Value]| {
+        let mut o = fixed.to_vec();
+        o.extend(
+            priors
+                .iter()
+                .zip(params)
+                .map(|(p, v)| (p.name.clone(), v.to_override())),
+        );
+        o
+    };
+    let param_seed = derive(opts.seed, u64::MAX);
+    let mut draws: Vec<Draw> = (0..opts.draws)
+        .map(|i| {
+            let mut rng = Pcg64::seed_from_u64(derive(param_seed, i));
+            Draw {
+                index: i,
+                seed: derive(opts.seed, i),
+                params: priors.iter().map(|p| p.draw(&mut rng)).collect(),
+                stats: Vec::new(),
+                distance: f64::INFINITY,
+            }
+        })
+        .collect();
+    // Bounds are checked once, on the corners' midpoint, before any run.
+    let mid: Vec<Value> = priors
+        .iter()
+        .map(|p| {
+            if p.integer {
+                Value::I64(p.min as i64)
+            } else {
+                Value::F64(p.min)
+            }
+        })
+        .collect();
+    runner.check(base, &overrides_of(&mid))?;
+
+    let target_draw = if opts.progress && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(opts.draws), target_draw);
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} draws  {per_sec}  ETA {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let results: Vec<Result<Vec<Value>, String>> = pool.install(|| {
+        draws
+            .par_iter()
+            .map(|d| {
+                let out = runner
+                    .run(base, &overrides_of(&d.params), d.seed, false)
+                    .map_err(|e| format!("draw {}: {e}", d.index))?;
+                bar.inc(1);
+                Ok(target
+                    .stats
+                    .iter()
+                    .map(|(s, _)| {
+                        out.metrics
+                            .iter()
+                            .find(|(n, _)| n == s)
+                            .map_or(Value::Null, |(_, v)| v.clone())
+                    })
+                    .collect())
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    for (d, r) in draws.iter_mut().zip(results) {
+        d.stats = r?;
+    }
+    let scales = scales(&draws, target);
+    let penalties: Vec<f64> = (0..target.stats.len())
+        .map(|j| {
+            let worst = draws
+                .iter()
+                .filter_map(|d| Some(((d.stats[j].as_f64()? - target.stats[j].1.as_f64()?) / scales[j]).abs()))
+                .fold(0.0, f64::max);
+            worst.max(3.0)
+        })
+        .collect();
+    for d in &mut draws {
+        d.distance = distance(&d.stats, target, &scales, &penalties);
+    }
+    let mut order: Vec<usize> = (0..draws.len()).collect();
+    order.sort_by(|&a, &b| draws[a].distance.total_cmp(&draws[b].distance).then(a.cmp(&b)));
+    let keep = ((opts.draws as f64 * opts.accept).round() as usize).clamp(1, draws.len());
+    order.truncate(keep);
+    Ok(AbcResult {
+        priors: priors.to_vec(),
+        target: target.clone(),
+        draws,
+        accepted: order,
+        scales,
+    })
+}
+
+/// Per statistic: 1.4826 × MAD over the draws; |target| or 1 if that is 0.
+fn scales(draws: &[Draw], target: &Target) -> Vec<f64> {
+    (0..target.stats.len())
+        .map(|j| {
+            let mut xs: Vec<f64> = draws.iter().filter_map(|d| d.stats[j].as_f64()).collect();
+            let fallback = target.stats[j]
+                .1
+                .as_f64()
+                .map(f64::abs)
+                .filter(|t| *t > 0.0)
+                .unwrap_or(1.0);
+            if xs.is_empty() || matches!(target.stats[j].1, Value::Str(_)) {
+                return 1.0;
+            }
+            let med = median(&mut xs);
+            let mut dev: Vec<f64> = xs.iter().map(|x| (x - med).abs()).collect();
+            let mad = 1.4826 * median(&mut dev);
+            if mad > 0.0 {
+                mad
+            } else {
+                fallback
+            }
+        })
+        .collect()
+}
+
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+fn distance(stats: &[Value], target: &Target, scales: &[f64], penalties: &[f64]) -> f64 {
+    let mut sum = 0.0;
+    for (j, ((_, t), s)) in target.stats.iter().zip(stats).enumerate() {
+        let z = match (s, t) {
+            (Value::Null, _) => penalties[j],
+            (Value::Str(a), Value::Str(b)) => f64::from(u8::from(a != b)),
+            (s, t) => match (s.as_f64(), t.as_f64()) {
+                (Some(a), Some(b)) => (a - b) / scales[j],
+                _ => penalties[j],
+            },
+        };
+        sum += target.weights[j] * z * z;
+    }
+    sum.sqrt()
+}
+
+/// The marginal posterior histograms (accepted draws, 20 bins over each
+/// prior's range) as SVG, one panel per parameter.
+pub fn marginals_svg(result: &AbcResult) -> Result<String, String> {
+    let e = |e: &dyn std::fmt::Display| e.to_string();
+    let n = result.priors.len();
+    let cols = n.min(3);
+    let rows = n.div_ceil(cols);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (380 * cols as u32, 300 * rows as u32 + 40)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| e(&x))?;
+        let root = root
+            .titled(
+                &format!(
+                    "ABC posterior vs {}: {} of {} draws accepted",
+                    result.target.name,
+                    result.accepted.len(),
+                    result.draws.len()
+                ),
+                ("sans-serif", 18),
+            )
+            .map_err(|x| e(&x))?;
+        let panels = root.split_evenly((rows, cols));
+        for (p, (prior, area)) in result.priors.iter().zip(panels.iter()).enumerate() {
+            let bins = 20usize;
+            let width = if prior.max > prior.min {
+                (prior.max - prior.min) / bins as f64
+            } else {
+                1.0
+            };
+            let mut counts = vec![0u32; bins];
+            for &i in &result.accepted {
+                if let Some(x) = result.draws[i].params[p].as_f64() {
+                    let b = (((x - prior.min) / width).floor() as usize).min(bins - 1);
+                    counts[b] += 1;
+                }
+            }
+            let top = counts.iter().copied().max().unwrap_or(1).max(1);
+            let mut chart = ChartBuilder::on(area)
+                .margin(10)
+                .caption(
+                    format!("{} (mean {:.4})", prior.name, result.posterior_mean(p)),
+                    ("sans-serif", 15),
+                )
+                .x_label_area_size(35)
+                .y_label_area_size(40)
+                .build_cartesian_2d(prior.min..(prior.min + width * bins as f64), 0u32..top + top / 10 + 1)
+                .map_err(|x| e(&x))?;
+            chart
+                .configure_mesh()
+                .x_desc(prior.name.as_str())
+                .y_desc("accepted draws")
+                .label_style(("sans-serif", 11))
+                .draw()
+                .map_err(|x| e(&x))?;
+            chart
+                .draw_series(counts.iter().enumerate().map(|(b, &c)| {
+                    let x0 = prior.min + width * b as f64;
+                    Rectangle::new([(x0, 0), (x0 + width, c)], RGBColor(70, 130, 180).filled())
+                }))
+                .map_err(|x| e(&x))?;
+        }
+        root.present().map_err(|x| e(&x))?;
+    }
+    Ok(svg)
+}
+
+/// `text` (a scenario file) with `params` set in `[params]`, `name` and
+/// `seed` replaced, and a header saying where it came from. Comments and
+/// layout of the original are kept.
+pub fn scenario_with(
+    text: &str,
+    name: &str,
+    seed: u64,
+    params: &[(String, Value)],
+    header: &str,
+) -> Result<String, String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
+    doc["name"] = toml_edit::value(name);
+    doc["seed"] = toml_edit::value(seed as i64);
+    if doc.get("params").is_none() {
+        doc["params"] = toml_edit::table();
+    }
+    for (k, v) in params {
+        let mut value: toml_edit::Value = match v {
+            Value::F64(x) => (*x).into(),
+            Value::I64(n) => (*n).into(),
+            Value::Bool(b) => (*b).into(),
+            Value::Str(s) => s.as_str().into(),
+            Value::Null => continue,
+        };
+        // Keep the comment that followed the old value.
+        if let Some(old) = doc["params"].get(k.as_str()).and_then(|i| i.as_value()) {
+            *value.decor_mut() = old.decor().clone();
+        }
+        doc["params"][k.as_str()] = toml_edit::Item::Value(value);
+    }
+    let header: String = header.lines().map(|l| format!("# {l}\n")).collect();
+    Ok(format!("{header}{doc}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MetricDef, RunOutput};
+
+    /// A toy model with a known answer: `y = 10·θ + noise`.
+    struct Linear;
+    impl Runner for Linear {
+        fn metrics(&self, _: &str) -> Result<Vec<MetricDef>, String> {
+            Ok(vec![MetricDef::new("y", Kind::F64, "10 θ + noise")])
+        }
+        fn check(&self, _: &str, _: &[(String, String)]) -> Result<(), String> {
+            Ok(())
+        }
+        fn run(&self, _: &str, o: &[(String, String)], seed: u64, _: bool) -> Result<RunOutput, String> {
+            let theta: f64 = o.iter().find(|(k, _)| k == "theta").unwrap().1.parse().unwrap();
+            let noise = (seed % 1000) as f64 / 1000.0 - 0.5;
+            Ok(RunOutput {
+                metrics: vec![("y".into(), Value::F64(10.0 * theta + noise))],
+                series: None,
+            })
+        }
+    }
+
+    #[test]
+    fn recovers_a_known_parameter_deterministically() {
+        let target = Target::parse("name = \"toy\"\n[stats]\ny = 4.0\n", "t.toml").unwrap();
+        let priors = [Prior::parse("theta=0:1").unwrap()];
+        assert!(priors[0].integer);
+        let priors = [Prior::parse("theta=0.0:1.0").unwrap()];
+        let opts = |jobs| AbcOptions {
+            draws: 2000,
+            accept: 0.02,
+            seed: 5,
+            jobs: Some(jobs),
+            progress: false,
+        };
+        let r = abc_rejection(&Linear, "x", &[], &priors, &target, &opts(2)).unwrap();
+        assert_eq!(r.accepted.len(), 40);
+        let mean = r.posterior_mean(0);
+        assert!((mean - 0.4).abs() < 0.03, "posterior mean {mean}");
+        let r1 = abc_rejection(&Linear, "x", &[], &priors, &target, &opts(1)).unwrap();
+        assert_eq!(r1.accepted, r.accepted);
+        assert!(marginals_svg(&r).unwrap().contains("theta (mean"));
+    }
+
+    #[test]
+    fn bad_inputs_are_named() {
+        assert!(Prior::parse("legitimacy=0.9:0.5").unwrap_err().contains("NAME=MIN:MAX"));
+        let e = Target::parse("[stats]\ny = true\n", "t.toml").unwrap_err();
+        assert!(e.starts_with("t.toml:2:5: `y` must be a number"), "{e}");
+        let target = Target::parse("[stats]\nz = 1\n", "t.toml").unwrap();
+        let priors = [Prior::parse("theta=0.0:1.0").unwrap()];
+        let opts = AbcOptions {
+            draws: 10,
+            accept: 0.1,
+            seed: 1,
+            jobs: Some(1),
+            progress: false,
+        };
+        let e = abc_rejection(&Linear, "x", &[], &priors, &target, &opts).unwrap_err();
+        assert!(e.contains("`z` is not reported"), "{e}");
+    }
+
+    #[test]
+    fn best_fit_keeps_the_file_and_sets_params() {
+        let text = "# original\nname = \"a\"\nseed = 1\n[params]\nlegitimacy = 0.8 # L\n";
+        let out = scenario_with(text, "a-fit", 42, &[("legitimacy".into(), Value::F64(0.75))], "fit").unwrap();
+        assert_eq!(
+            out,
+            "# fit\n# original\nname = \"a-fit\"\nseed = 42\n[params]\nlegitimacy = 0.75 # L\n"
+        );
+    }
+}
