@@ -121,14 +121,17 @@ impl Vision {
             }
             return;
         }
-        let s = i64::from(site);
-        let (x, y) = (s % self.width, s / self.width);
+        // One 32-bit division per call; rows wrap by one conditional add or
+        // subtract (the vision's radius is below the height here), not `rem_euclid`.
+        let w32 = self.width as u32;
+        let (x, y) = (i64::from(site % w32), i64::from(site / w32));
         for &(dy, lo, hi) in &self.rows {
             let mut ny = y + i64::from(dy);
-            if self.torus {
-                ny = ny.rem_euclid(self.height);
-            } else if ny < 0 || ny >= self.height {
-                continue;
+            if ny < 0 || ny >= self.height {
+                if !self.torus {
+                    continue;
+                }
+                ny += if ny < 0 { self.height } else { -self.height };
             }
             let row = ny * self.width;
             let (mut x0, mut x1) = (x + i64::from(lo), x + i64::from(hi));

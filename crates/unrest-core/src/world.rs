@@ -29,6 +29,12 @@ use extension::Extension;
 const EMPTY: u32 = u32::MAX;
 const LIFE: u32 = u32::MAX;
 
+/// Sides of the table of arrest probabilities `P(C, A)` kept per world: cops
+/// `C < P_TABLE_C` and counted actives `A < P_TABLE_A` cover nearly every
+/// decision (16 KiB, cache-resident); larger counts compute `exp` directly.
+const P_TABLE_C: usize = 32;
+const P_TABLE_A: usize = 64;
+
 /// What an agent is doing. Citizens are `Quiet`, `Active`, `Jailed` or `Dead`;
 /// cops are `Cop`, or `CopOff` once taken off the lattice by a schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +84,9 @@ pub struct World {
     tally: Counts,
     born: u64,
     flips: Vec<(u32, bool)>,
+    /// `P(C, A)` for small counts, from the same functions as a direct
+    /// computation (so bit-identical); rebuilt whenever `k` changes.
+    p_table: Vec<f64>,
     /// Per-agent constituency index (country layer); all 0 and unused in Models I/II.
     constituency: Vec<u8>,
     /// Per-agent flag: a foreign cop (never defects, always arrests).
@@ -136,6 +145,7 @@ impl World {
             tally: Counts::default(),
             born: 0,
             flips: Vec::new(),
+            p_table: Vec::new(),
             constituency: Vec::new(),
             foreign: Vec::new(),
             ext: Extension::default(),
@@ -143,6 +153,7 @@ impl World {
             schedule,
             p,
         };
+        world.rebuild_p_table();
         world.place_initial_agents();
         Ok(world)
     }
@@ -245,7 +256,10 @@ impl World {
     pub fn set_param(&mut self, param: DynamicParam, value: f64) {
         match param {
             DynamicParam::Legitimacy => self.p.legitimacy = value.clamp(0.0, 1.0),
-            DynamicParam::K => self.p.k = value.max(0.0),
+            DynamicParam::K => {
+                self.p.k = value.max(0.0);
+                self.rebuild_p_table();
+            }
             DynamicParam::Threshold => self.p.threshold = value,
             DynamicParam::MaxJailTerm => {
                 self.p.max_jail_term = StepLimit::Finite(value.max(0.0).min(f64::from(u32::MAX - 1)) as u32)
@@ -440,10 +454,31 @@ impl World {
         let active = self.state[i] == AgentState::Active;
         let c = u32::from(self.view_cops[s]);
         let a = rules::actives_counted(u32::from(self.view_actives[s]), active, self.p.self_count);
-        let p = rules::arrest_probability(self.p.k, rules::cop_active_ratio(c, a, self.p.ratio_rule));
+        let p = self.arrest_probability(c, a);
         let n = rules::net_risk(f64::from(self.risk[i]), p);
         let g = rules::grievance(f64::from(self.hardship[i]), self.p.legitimacy);
         rules::is_active(g, n, self.p.threshold)
+    }
+
+    /// Eq. 2's `P = 1 − exp(−k·(C/A)_v)` for `C` cops and `A` counted actives:
+    /// a table look-up for small counts (the common case), else computed.
+    #[inline]
+    fn arrest_probability(&self, c: u32, a: u32) -> f64 {
+        let (ci, ai) = (c as usize, a as usize);
+        if ci < P_TABLE_C && ai < P_TABLE_A {
+            return self.p_table[ci * P_TABLE_A + ai];
+        }
+        rules::arrest_probability(self.p.k, rules::cop_active_ratio(c, a, self.p.ratio_rule))
+    }
+
+    /// Fills the `P(C, A)` table for the current `k` and ratio convention.
+    fn rebuild_p_table(&mut self) {
+        let (k, rule) = (self.p.k, self.p.ratio_rule);
+        self.p_table.clear();
+        self.p_table.extend((0..P_TABLE_C * P_TABLE_A).map(|idx| {
+            let (c, a) = ((idx / P_TABLE_A) as u32, (idx % P_TABLE_A) as u32);
+            rules::arrest_probability(k, rules::cop_active_ratio(c, a, rule))
+        }));
     }
 
     /// Rule A: "if G − N > T be active; otherwise, be quiet".
