@@ -103,6 +103,8 @@ struct Region {
     hardship_scale: Vec<f64>,
     shocks: Vec<f64>,
     backlash: f64,
+    /// Perceived (news-lagged) active share of this region.
+    news_regional: f64,
     internet: f64,
     lethality: f64,
     torture: bool,
@@ -137,6 +139,7 @@ pub struct Country {
     base_k: f64,
     base_jail_steps: f64,
     focal: Option<u32>,
+    news_national: f64,
     collapsed_at: Option<u64>,
     legitimacy_start: f64,
     rows: Vec<RegionRow>,
@@ -222,6 +225,7 @@ impl Country {
                     hardship_scale: vec![1.0; ncons],
                     shocks: vec![0.0; ncons],
                     backlash: 0.0,
+                    news_regional: 0.0,
                     internet: 1.0,
                     lethality: 0.0,
                     torture: false,
@@ -275,6 +279,7 @@ impl Country {
             policy,
             step: 0,
             focal,
+            news_national: 0.0,
             collapsed_at: None,
             legitimacy_start: 0.0,
             rows: Vec::new(),
@@ -477,6 +482,7 @@ impl Country {
         let t = self.step + 1;
         let jail_base = self.base_jail_steps;
         let base_k = self.base_k;
+        let base_rate = self.spec.police.arrests_per_day * self.cal.step_hours / 24.0;
         let scale = self.spec.scale;
         match *action {
             Action::HardshipShock { factor, ramp_hours } => {
@@ -495,12 +501,21 @@ impl Country {
                     }
                 }
             }
-            Action::HardshipReversal => {
+            Action::HardshipReversal { ramp_hours } => {
+                let steps = (ramp_hours / self.cal.step_hours).round().max(1.0) as u64;
                 self.ramps
                     .retain(|ramp| !(rs.contains(&ramp.region) && cs.contains(&ramp.constituency)));
                 for &r in &rs {
                     for &c in &cs {
-                        self.regions[r].hardship_scale[c] = 1.0;
+                        let from = self.regions[r].hardship_scale[c];
+                        self.ramps.push(Ramp {
+                            region: r,
+                            constituency: c,
+                            start_step: t,
+                            steps,
+                            from,
+                            to: 1.0,
+                        });
                     }
                 }
             }
@@ -520,6 +535,7 @@ impl Country {
                 police_factor,
                 jail_factor,
                 k_factor,
+                arrest_factor,
             } => {
                 for &r in &rs {
                     let reg = &mut self.regions[r];
@@ -530,6 +546,7 @@ impl Country {
                     reg.world
                         .set_param(DynamicParam::MaxJailTerm, (jail_base * jail_factor).round());
                     reg.world.set_param(DynamicParam::K, base_k * k_factor);
+                    reg.world.set_arrest_rate(base_rate * arrest_factor);
                 }
             }
             Action::EmergencyEnd => {
@@ -539,6 +556,7 @@ impl Country {
                     reg.emergency_added = 0;
                     reg.world.set_param(DynamicParam::MaxJailTerm, jail_base);
                     reg.world.set_param(DynamicParam::K, base_k);
+                    reg.world.set_arrest_rate(base_rate);
                 }
             }
             Action::LethalForce { lethality } => {
@@ -643,7 +661,18 @@ impl Country {
         }
         self.ramps.retain(|r| t + 1 < r.start_step + r.steps);
         let info = &self.spec.information;
-        let national_share = self.metric(Metric::ActiveShare, "national");
+        let (hours, half) = (self.cal.step_hours, info.news_half_life_hours);
+        self.news_national = m::news_lag(
+            self.news_national,
+            self.metric(Metric::ActiveShare, "national"),
+            hours,
+            half,
+        );
+        for reg in &mut self.regions {
+            let own = f64::from(reg.last.active) / reg.citizens.max(1) as f64;
+            reg.news_regional = m::news_lag(reg.news_regional, own, hours, half);
+        }
+        let national_share = self.news_national;
         let date = self.cal.date_of(t);
         let focal = m::focal_day_drop(
             date.weekday().num_days_from_monday(),
@@ -660,7 +689,7 @@ impl Country {
         let det = &self.spec.deterrence;
         for r in 0..self.regions.len() {
             let reg = &self.regions[r];
-            let own = f64::from(reg.last.active) / reg.citizens.max(1) as f64;
+            let own = reg.news_regional;
             let perceived = if info.enabled {
                 m::perceived_activity(
                     reg.internet,
@@ -678,6 +707,11 @@ impl Country {
             } else {
                 1.0
             };
+            let ambient = if det.enabled {
+                m::ambient_risk(reg.lethality, det.ambient_fear)
+            } else {
+                0.0
+            };
             let backlash = if self.spec.legitimacy.backlash {
                 reg.backlash
             } else {
@@ -692,6 +726,7 @@ impl Country {
                         threshold: m::contagion_threshold(t0, perceived, info.contagion, info.max_threshold_drop)
                             - focal,
                         risk_scale: s_r,
+                        ambient_risk: ambient,
                     }
                 })
                 .collect();
@@ -960,6 +995,12 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     }
     range("information.offline_share".into(), inf.offline_share, 0.0, 1.0)?;
     range(
+        "information.news_half_life_hours".into(),
+        inf.news_half_life_hours,
+        0.0,
+        1e5,
+    )?;
+    range(
         "information.max_threshold_drop".into(),
         inf.max_threshold_drop,
         0.0,
@@ -1005,6 +1046,12 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     range(
         "deterrence.torture_fear".into(),
         spec.deterrence.torture_fear,
+        0.0,
+        1000.0,
+    )?;
+    range(
+        "deterrence.ambient_fear".into(),
+        spec.deterrence.ambient_fear,
         0.0,
         1000.0,
     )?;

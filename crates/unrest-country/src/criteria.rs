@@ -104,7 +104,14 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     to,
                     ..
                 } => {
-                    let first = rows.iter().find(|r| share_of(r) > *share);
+                    // The earliest step at which any region exceeds `share`; of
+                    // the regions that do then, the one with the largest share.
+                    let first_step = rows.iter().find(|r| share_of(r) > *share).map(|r| r.step);
+                    let first = first_step.and_then(|s| {
+                        rows.iter()
+                            .filter(|r| r.step == s && share_of(r) > *share)
+                            .max_by(|a, b| share_of(a).total_cmp(&share_of(b)))
+                    });
                     match first {
                         Some(r) => {
                             let ok = names[r.region] == region.as_str()

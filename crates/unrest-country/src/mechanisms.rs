@@ -42,6 +42,18 @@ pub fn perceived_activity(
     w_r * (offline_share + (1.0 - offline_share) * internet) * regional_share + w_n * internet * national_share
 }
 
+/// News travels with a lag: the perceived share follows the actual one as an
+/// exponential moving average, `ā ← ā + (1 − 2^(−Δt/h)) · (a − ā)` with
+/// half-life `h` hours (0 = instantly). Reports, videos and rumours of crowds
+/// elsewhere accumulate over hours to days, so a cascade takes days to cross a country.
+pub fn news_lag(perceived: f64, actual: f64, step_hours: f64, half_life_hours: f64) -> f64 {
+    if half_life_hours <= 0.0 {
+        return actual;
+    }
+    let alpha = 1.0 - (-(step_hours / half_life_hours) * std::f64::consts::LN_2).exp();
+    perceived + alpha * (actual - perceived)
+}
+
 /// Safety in numbers beyond vision: `A_info = κ · a_info` unseen actives are
 /// added to the `A` of every citizen's `C/A` (see
 /// `unrest_core::rules::informed_cop_active_ratio`): knowing that many others
@@ -116,6 +128,15 @@ pub fn perceived_legitimacy(base: f64, shocks: f64, concessions: f64, backlash: 
 /// or means torture, the same arrest probability weighs more.
 pub fn deterrence_risk_scale(lethality: f64, torture: bool, phi_q: f64, phi_t: f64) -> f64 {
     1.0 + phi_q * lethality + if torture { phi_t } else { 0.0 }
+}
+
+/// Deterrence beyond sight of the police: under lethal force (probability `q`
+/// that an arrest kills) a citizen on the street runs an ambient risk
+/// `p₀ = min(1, ψ · q)` whatever the local cop ratio, and the arrest
+/// probability becomes `P' = P + (1 − P)·p₀` ("shoot without warning" is a
+/// threat to everyone out, not only to those next to a cop).
+pub fn ambient_risk(lethality: f64, psi: f64) -> f64 {
+    (psi * lethality).clamp(0.0, 1.0)
 }
 
 /// How far the crowd overwhelms the police: `o = A / (m · C)`, actives per
@@ -259,6 +280,8 @@ mod tests {
             "only word of mouth about the own region is left"
         );
         assert_eq!(unseen_actives(on, 2000.0), 50.0);
+        assert_eq!(news_lag(0.0, 0.4, 6.0, 0.0), 0.4);
+        assert!((news_lag(0.0, 0.4, 6.0, 6.0) - 0.2).abs() < 1e-12);
         assert!((contagion_threshold(0.1, on, 2.0, 0.2) - 0.05).abs() < 1e-12);
         assert!(
             (contagion_threshold(0.1, 1.0, 2.0, 0.08) - 0.02).abs() < 1e-12,
@@ -297,6 +320,8 @@ mod tests {
         let s = deterrence_risk_scale(0.2, false, 5.0, 0.0);
         assert_eq!(s, 2.0);
         assert!(!active(0.7, s));
+        assert_eq!(ambient_risk(0.2, 0.5), 0.1);
+        assert_eq!(ambient_risk(0.5, 4.0), 1.0);
         // ...unless the killings it brings cost enough legitimacy: backlash wins.
         let l = perceived_legitimacy(
             0.7,

@@ -197,6 +197,9 @@ pub struct InformationSpec {
     pub regional_weight: f64,
     /// Weight `w_n` of the national active share.
     pub national_weight: f64,
+    /// Half-life in hours with which perceived shares follow the actual ones (0 = instantly).
+    #[serde(default)]
+    pub news_half_life_hours: f64,
     /// `o`: share of news about one's own region that travels without the internet.
     #[serde(default = "half")]
     pub offline_share: f64,
@@ -232,6 +235,7 @@ impl Default for InformationSpec {
             regional_weight: 1.0,
             national_weight: 0.5,
             offline_share: 0.5,
+            news_half_life_hours: 0.0,
             safety_in_numbers: 2000.0,
             contagion: 5.0,
             max_threshold_drop: 0.1,
@@ -287,6 +291,9 @@ pub struct DeterrenceSpec {
     pub lethal_fear: f64,
     /// `φ_T`: risk multiplier added while torture is practised.
     pub torture_fear: f64,
+    /// `ψ`: ambient risk per unit lethality, `p₀ = min(1, ψ·q)`.
+    #[serde(default)]
+    pub ambient_fear: f64,
 }
 
 impl Default for DeterrenceSpec {
@@ -295,6 +302,7 @@ impl Default for DeterrenceSpec {
             enabled: true,
             lethal_fear: 10.0,
             torture_fear: 0.2,
+            ambient_fear: 0.0,
         }
     }
 }
@@ -414,8 +422,12 @@ pub enum Action {
         #[serde(default)]
         ramp_hours: f64,
     },
-    /// Undo hardship shocks: the multiplier returns to 1 (a price rollback).
-    HardshipReversal,
+    /// Undo hardship shocks: the multiplier returns to 1 (a price rollback),
+    /// linearly over `ramp_hours` (people need time to believe it).
+    HardshipReversal {
+        #[serde(default)]
+        ramp_hours: f64,
+    },
     /// Change perceived legitimacy permanently by `delta` (a policy U-turn).
     LegitimacyShock {
         delta: f64,
@@ -433,7 +445,8 @@ pub enum Action {
         #[serde(default)]
         credible: bool,
     },
-    /// State of emergency: police ×`police_factor`, jail terms ×`jail_factor`, k ×`k_factor`.
+    /// State of emergency: police ×`police_factor`, jail terms ×`jail_factor`,
+    /// k ×`k_factor`, arrests per officer ×`arrest_factor` (mass detention).
     Emergency {
         #[serde(default = "two")]
         police_factor: f64,
@@ -441,6 +454,8 @@ pub enum Action {
         jail_factor: f64,
         #[serde(default = "one_f")]
         k_factor: f64,
+        #[serde(default = "one_f")]
+        arrest_factor: f64,
     },
     EmergencyEnd,
     /// An arrest kills with probability `lethality`.
@@ -517,13 +532,13 @@ impl Action {
             "hardship_shock" => &["factor", "ramp_hours"],
             "legitimacy_shock" | "sham_election" => &["delta"],
             "concession" => &["bump", "half_life_days", "credible"],
-            "emergency" => &["police_factor", "jail_factor", "k_factor"],
+            "emergency" => &["police_factor", "jail_factor", "k_factor", "arrest_factor"],
             "lethal_force" => &["lethality"],
             "internet_shutdown" => &["remaining"],
             "foreign_troops_in" | "foreign_troops_out" => &["troops"],
             "crackdown" => &["police_factor", "hours", "brutality"],
-            "hardship_reversal" | "emergency_end" | "lethal_force_end" | "torture" | "torture_end"
-            | "internet_restore" => &[],
+            "hardship_reversal" => &["ramp_hours"],
+            "emergency_end" | "lethal_force_end" | "torture" | "torture_end" | "internet_restore" => &[],
             _ => return None,
         })
     }
@@ -532,7 +547,7 @@ impl Action {
     pub fn kind(&self) -> &'static str {
         match self {
             Action::HardshipShock { .. } => "hardship_shock",
-            Action::HardshipReversal => "hardship_reversal",
+            Action::HardshipReversal { .. } => "hardship_reversal",
             Action::LegitimacyShock { .. } => "legitimacy_shock",
             Action::ShamElection { .. } => "sham_election",
             Action::Concession { .. } => "concession",
@@ -571,12 +586,15 @@ impl Action {
                 police_factor,
                 jail_factor,
                 k_factor,
+                arrest_factor,
             } => check("police_factor", police_factor, 0.0, 100.0)
+                .and(check("arrest_factor", arrest_factor, 0.0, 1000.0))
                 .and(check("jail_factor", jail_factor, 0.0, 100.0))
                 .and(check("k_factor", k_factor, 0.0, 100.0)),
             Action::LethalForce { lethality } => check("lethality", lethality, 0.0, 1.0),
             Action::InternetShutdown { remaining } => check("remaining", remaining, 0.0, 1.0),
             Action::ForeignTroopsIn { troops } => check("troops", troops, 0.0, 1e8),
+            Action::HardshipReversal { ramp_hours } => check("ramp_hours", ramp_hours, 0.0, 1e5),
             Action::ForeignTroopsOut { troops: Some(t) } => check("troops", t, 0.0, 1e8),
             Action::Crackdown {
                 police_factor,

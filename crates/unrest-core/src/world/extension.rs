@@ -21,10 +21,12 @@ use super::*;
 
 /// The traits a constituency (a group of citizens) brings to Rule A.
 ///
-/// With traits `(s_H, L_c, T_c, s_R)` citizen `i` of the group is active iff
-/// `H_i·s_H·(1 − L_c) − R_i·s_R·P > T_c`: Epstein's Rule A with the group's
-/// perceived legitimacy and threshold, its hardship scaled (a price shock) and
-/// its risk aversion scaled (fear).
+/// With traits `(s_H, L_c, T_c, s_R, p₀)` citizen `i` of the group is active iff
+/// `H_i·s_H·(1 − L_c) − R_i·s_R·P' > T_c` with `P' = P + (1 − P)·p₀`:
+/// Epstein's Rule A with the group's perceived legitimacy and threshold, its
+/// hardship scaled (a price shock), its risk aversion scaled (fear), and an
+/// ambient risk `p₀` of being hurt on the street wherever the police are
+/// (curfews, shooting without warning), which Epstein's local `C/A` misses.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConstituencyTraits {
     /// Multiplier `s_H` on each member's own hardship (1 = as drawn).
@@ -35,6 +37,8 @@ pub struct ConstituencyTraits {
     pub threshold: f64,
     /// Multiplier `s_R` on each member's own risk aversion (1 = as drawn).
     pub risk_scale: f64,
+    /// Ambient risk `p₀` in [0, 1] added to the arrest probability (0 = Epstein's P).
+    pub ambient_risk: f64,
 }
 
 /// The extension's state inside [`World`].
@@ -77,8 +81,9 @@ impl World {
         let c = u32::from(self.view_cops[s]);
         let a = rules::actives_counted(u32::from(self.view_actives[s]), active, self.p.self_count);
         let ratio = rules::informed_cop_active_ratio(c, a, self.ext.unseen_actives, self.p.ratio_rule);
-        let p = rules::arrest_probability(self.p.k, ratio);
         let t = self.traits_of(i);
+        let p = rules::arrest_probability(self.p.k, ratio);
+        let p = p + (1.0 - p) * t.ambient_risk;
         let g = rules::grievance(f64::from(self.hardship[i]) * t.hardship_scale, t.legitimacy);
         let n = rules::net_risk(f64::from(self.risk[i]) * t.risk_scale, p);
         rules::is_active(g, n, t.threshold)
@@ -92,6 +97,7 @@ impl World {
                 legitimacy: self.p.legitimacy,
                 threshold: self.p.threshold,
                 risk_scale: 1.0,
+                ambient_risk: 0.0,
             },
         }
     }
@@ -307,6 +313,7 @@ mod tests {
             legitimacy: 0.2,
             threshold: 0.1,
             risk_scale: 0.5,
+            ambient_risk: 0.0,
         };
         w.set_constituencies(vec![low_l]);
         let mut kills = 0;
@@ -327,6 +334,7 @@ mod tests {
             legitimacy: 0.0,
             threshold: 0.0,
             risk_scale: 0.0,
+            ambient_risk: 0.0,
         }]);
         w.set_arrest_willingness(0.0);
         for _ in 0..5 {
