@@ -5,6 +5,7 @@
 mod bench;
 mod country;
 mod run;
+mod serve;
 mod runner;
 mod sweep;
 mod validate;
@@ -33,6 +34,8 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Heat map of a sweep metric over two varied parameters (SVG).
     SweepPlot(sweep::SweepPlotArgs),
+    /// Serve the live view in the browser (loopback only unless --bind).
+    Serve(serve::ServeArgs),
     /// List the built-in scenarios.
     List,
     /// Validate a scenario file without running it.
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) if country::is_country(&args.scenario) => country::run(args),
         Command::Run(args) => run::run(args),
+        Command::Serve(args) => serve::serve(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::SweepPlot(args) => sweep::sweep_plot(args),

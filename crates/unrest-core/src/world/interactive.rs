@@ -55,6 +55,12 @@ impl World {
         self.pos[i]
     }
 
+    /// Whether agent `i` is a foreign cop (deployed with `add_cops(n, true)`),
+    /// so that a view can draw foreign forces apart from the domestic police.
+    pub fn is_foreign_cop(&self, i: usize) -> bool {
+        self.state[i] == AgentState::Cop && self.foreign[i]
+    }
+
     /// Recomputes the counts of cops and actives within citizen vision of every
     /// site from scratch (after the vision set changed).
     fn recount_windows(&mut self) {

@@ -1,0 +1,66 @@
+//! `unrest serve`: the live view in the browser (crate `unrest-web`).
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::Args;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Scenario a new tab starts with: a built-in name or a TOML file (others
+    /// can be picked or uploaded on the page).
+    #[arg(default_value = "epstein-run2")]
+    pub scenario: String,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. The default serves this machine only; another
+    /// address lets anyone who can reach it run simulations here.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Simulations run at once (one per tab); more get HTTP 503.
+    #[arg(long, default_value_t = 16)]
+    pub max_sessions: usize,
+    /// Seconds after which a simulation with no tab open is dropped.
+    #[arg(long, default_value_t = 120)]
+    pub idle_timeout: u64,
+    /// Largest lattice, in sites, that a tab may run.
+    #[arg(long, default_value_t = 4_000_000)]
+    pub max_sites: usize,
+}
+
+pub fn serve(args: ServeArgs) -> Result<(), String> {
+    let scenario = unrest_scenario::Scenario::load(&args.scenario, &[]).map_err(|e| e.to_string())?;
+    if args.max_sessions == 0 {
+        return Err("--max-sessions must be at least 1".into());
+    }
+    if scenario.params.sites() > args.max_sites {
+        return Err(format!(
+            "{} has {} sites, more than --max-sites {}",
+            scenario.name,
+            scenario.params.sites(),
+            args.max_sites
+        ));
+    }
+    let mut config = unrest_web::Config::new(scenario);
+    config.max_sessions = args.max_sessions;
+    config.idle_timeout = Duration::from_secs(args.idle_timeout.max(1));
+    config.max_sites = args.max_sites;
+    let name = config.default_scenario.name.clone();
+    let addr = SocketAddr::new(args.bind, args.port);
+    unrest_web::run(addr, config, |bound| {
+        if !bound.ip().is_loopback() {
+            eprintln!("warning: listening on {bound}: anyone who can reach this address can run simulations here");
+        }
+        let host = match bound {
+            SocketAddr::V6(a) => format!("[{}]", a.ip()),
+            SocketAddr::V4(a) => a.ip().to_string(),
+        };
+        println!(
+            "unrest serve: http://{host}:{}/  (scenario {name}; Ctrl-C stops)",
+            bound.port()
+        );
+        let _ = std::io::stdout().flush();
+    })
+}

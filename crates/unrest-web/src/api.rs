@@ -1,0 +1,424 @@
+//! HTTP endpoints and the WebSocket protocol (see `docs/web.md`).
+//!
+//! Every request is answered: bad JSON, unknown sessions, oversized bodies
+//! and invalid scenarios get a JSON error `{"error": {"message": ...}}` with a
+//! 4xx status, a full server a 503. Nothing a request names is ever opened as
+//! a file: scenarios come from the built-ins, the server's own default, or the
+//! uploaded text itself.
+
+// Handlers return a ready `Response` as their error; it is built once per request.
+#![allow(clippy::result_large_err)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use unrest_scenario::{Scenario, ScenarioError};
+
+use crate::assets;
+use crate::session::{Command, CreateError, Registry, Session};
+use crate::sim::{Cell, Control, PolicyEvent};
+use crate::Config;
+
+/// Shared state of all handlers.
+pub struct App {
+    pub registry: Arc<Registry>,
+    pub config: Config,
+}
+
+type AppState = State<Arc<App>>;
+
+/// The server's routes.
+pub fn router(app: Arc<App>) -> Router {
+    let max_body = app.config.max_body;
+    Router::new()
+        .route("/", get(assets::index))
+        .route("/assets/{name}", get(assets::asset))
+        .route("/api/scenarios", get(scenarios))
+        .route("/api/status", get(status))
+        .route("/api/sessions", post(create_session))
+        .route("/api/sessions/{id}", axum::routing::delete(delete_session))
+        .route("/api/sessions/{id}/scenario", post(upload_scenario))
+        .route("/api/sessions/{id}/ws", get(websocket))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page or endpoint") })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(app)
+}
+
+/// A JSON error response.
+pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": { "message": message.into() } }))).into_response()
+}
+
+/// A scenario error with its place, for the page to show "line L, column C".
+fn scenario_error(e: &ScenarioError) -> Response {
+    let l = &e.location;
+    let body = json!({ "error": {
+        "message": e.message,
+        "origin": l.origin,
+        "line": l.line,
+        "column": l.column,
+        "snippet": l.snippet,
+        "text": e.to_string(),
+    }});
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
+
+async fn scenarios(State(app): AppState) -> Json<Value> {
+    let builtins: Vec<Value> = unrest_scenario::BUILTINS
+        .iter()
+        .map(|(name, summary, _)| json!({ "name": name, "summary": summary }))
+        .collect();
+    Json(json!({ "default": app.config.default_scenario.name, "builtins": builtins }))
+}
+
+async fn status(State(app): AppState) -> Json<Value> {
+    Json(json!({
+        "sessions": app.registry.len(),
+        "max_sessions": app.registry.max_sessions,
+        "idle_timeout_seconds": app.registry.idle_timeout.as_secs(),
+        "max_body_bytes": app.config.max_body,
+        "max_sites": app.config.max_sites,
+    }))
+}
+
+/// Finds a scenario by name among the server's default and the built-ins,
+/// never on disk.
+fn named_scenario(app: &App, name: &str) -> Result<Scenario, Response> {
+    if name == app.config.default_scenario.name {
+        return Ok(app.config.default_scenario.clone());
+    }
+    match unrest_scenario::builtin(name) {
+        Some(text) => Scenario::parse(text, &format!("<built-in {name}>")).map_err(|e| scenario_error(&e)),
+        None => Err(error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "unknown scenario {name:?}; built-ins: {}",
+                unrest_scenario::builtin_names().join(", ")
+            ),
+        )),
+    }
+}
+
+/// Refuses lattices too large for a live view on this server.
+fn check_size(app: &App, s: &Scenario) -> Result<(), Response> {
+    let sites = s.params.sites();
+    if sites > app.config.max_sites {
+        return Err(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                "a {}×{} lattice has {sites} sites; this server shows at most {} (unrest serve --max-sites)",
+                s.params.width, s.params.height, app.config.max_sites
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CreateRequest {
+    scenario: Option<String>,
+    seed: Option<u64>,
+}
+
+async fn create_session(State(app): AppState, body: Bytes) -> Response {
+    let req: CreateRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateRequest::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad session request: {e}")),
+        }
+    };
+    let scenario = match &req.scenario {
+        Some(name) => match named_scenario(&app, name) {
+            Ok(s) => s,
+            Err(r) => return r,
+        },
+        None => app.config.default_scenario.clone(),
+    };
+    if let Err(r) = check_size(&app, &scenario) {
+        return r;
+    }
+    let registry = Arc::clone(&app.registry);
+    // Building a large world takes a moment: off the async workers.
+    let created = tokio::task::spawn_blocking(move || registry.create(scenario, req.seed)).await;
+    match created {
+        Ok(Ok(s)) => (
+            StatusCode::CREATED,
+            Json(json!({ "id": s.id, "websocket": format!("/api/sessions/{}/ws", s.id) })),
+        )
+            .into_response(),
+        Ok(Err(CreateError::Full(n))) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("this server already runs {n} simulations, its limit; close a tab or try again later"),
+        ),
+        Ok(Err(CreateError::Failed(msg))) => error(StatusCode::INTERNAL_SERVER_ERROR, msg),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, format!("session start failed: {e}")),
+    }
+}
+
+async fn delete_session(State(app): AppState, Path(id): Path<String>) -> Response {
+    if app.registry.remove(&id) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        error(StatusCode::NOT_FOUND, "no such session")
+    }
+}
+
+fn session(app: &App, id: &str) -> Result<Arc<Session>, Response> {
+    app.registry.get(id).ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            "no such session (it may have been dropped after being idle)",
+        )
+    })
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    /// The uploaded file's name, used only to label errors.
+    name: Option<String>,
+}
+
+/// Loads an uploaded TOML scenario (the request body) into a session.
+async fn upload_scenario(
+    State(app): AppState,
+    Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
+    body: Bytes,
+) -> Response {
+    let session = match session(&app, &id) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return error(StatusCode::BAD_REQUEST, "the scenario file is not UTF-8 text");
+    };
+    let origin: String = q
+        .name
+        .as_deref()
+        .unwrap_or("upload.toml")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let scenario = match Scenario::parse(text, &origin) {
+        Ok(s) => s,
+        Err(e) => return scenario_error(&e),
+    };
+    if let Err(r) = check_size(&app, &scenario) {
+        return r;
+    }
+    let summary = json!({ "name": scenario.name, "width": scenario.params.width,
+        "height": scenario.params.height, "steps": scenario.steps });
+    if !session.send(Command::Load(Box::new(scenario))) {
+        return error(StatusCode::GONE, "the session has ended");
+    }
+    Json(json!({ "ok": true, "scenario": summary })).into_response()
+}
+
+/// A message from the page. Unknown commands or fields are refused.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum ClientMsg {
+    Play,
+    Pause,
+    Step,
+    Speed { steps_per_second: Option<f64> },
+    Reset { seed: Option<u64> },
+    Set { param: Control, value: f64 },
+    Fire { event: PolicyEvent },
+    Load { scenario: String },
+}
+
+/// Largest WebSocket message accepted from a page; commands are tiny and
+/// scenario files go through the upload endpoint.
+pub const MAX_WS_MESSAGE: usize = 16 * 1024;
+/// Shortest interval between two updates sent to one tab.
+const SEND_INTERVAL: Duration = Duration::from_millis(40);
+
+async fn websocket(State(app): AppState, Path(id): Path<String>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    let session = match session(&app, &id) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !app
+        .config
+        .origin_allowed(headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()))
+    {
+        return error(StatusCode::FORBIDDEN, "WebSocket from another site refused");
+    }
+    ws.max_message_size(MAX_WS_MESSAGE)
+        .max_frame_size(MAX_WS_MESSAGE)
+        .on_upgrade(move |socket| async move {
+            session.attach();
+            serve_socket(socket, &app, &session).await;
+            session.detach();
+        })
+}
+
+/// Turns a page message into a command, or says what is wrong with it.
+fn parse_command(app: &App, text: &str) -> Result<Command, String> {
+    let msg: ClientMsg = serde_json::from_str(text).map_err(|e| format!("bad message: {e}"))?;
+    Ok(match msg {
+        ClientMsg::Play => Command::Play,
+        ClientMsg::Pause => Command::Pause,
+        ClientMsg::Step => Command::Step,
+        ClientMsg::Speed { steps_per_second } => match steps_per_second {
+            None => Command::Speed(None),
+            Some(s) if s.is_finite() && s > 0.0 && s <= 1000.0 => Command::Speed(Some(s)),
+            Some(s) => {
+                return Err(format!(
+                    "speed must be between 0 and 1000 steps per second (or null for as fast as possible), not {s}"
+                ))
+            }
+        },
+        ClientMsg::Reset { seed } => Command::Reset(seed),
+        ClientMsg::Set { param, value } => Command::Set(param, param.check(value)?),
+        ClientMsg::Fire { event } => Command::Fire(event),
+        ClientMsg::Load { scenario } => {
+            let s = named_scenario(app, &scenario).map_err(|_| format!("unknown scenario {scenario:?}"))?;
+            if s.params.sites() > app.config.max_sites {
+                return Err(format!("{scenario} is too large for this server"));
+            }
+            Command::Load(Box::new(s))
+        }
+    })
+}
+
+/// Where a tab is in the session's published state.
+#[derive(Default)]
+struct Cursor {
+    generation: u64,
+    last_step: Option<u64>,
+    events: usize,
+    notice: u64,
+}
+
+async fn serve_socket(mut socket: WebSocket, app: &App, session: &Session) {
+    let mut version = session.version.clone();
+    let mut cursor = Cursor::default();
+    version.mark_changed();
+    let mut last_sent = tokio::time::Instant::now() - SEND_INTERVAL;
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let reply = match incoming {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    Some(Ok(Message::Text(text))) => match parse_command(app, text.as_str()) {
+                        Ok(cmd) => {
+                            if !session.send(cmd) {
+                                return;
+                            }
+                            None
+                        }
+                        Err(e) => Some(e),
+                    },
+                    Some(Ok(Message::Binary(_))) => Some("binary messages are not understood; send JSON text".to_string()),
+                    Some(Ok(_)) => None, // ping/pong are answered by the library
+                };
+                if let Some(e) = reply {
+                    let msg = json!({ "type": "error", "message": e }).to_string();
+                    if socket.send(Message::Text(msg.into())).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            changed = version.changed() => {
+                if changed.is_err() {
+                    return; // the session thread ended
+                }
+                tokio::time::sleep_until(last_sent + SEND_INTERVAL).await;
+                last_sent = tokio::time::Instant::now();
+                let messages = updates(session, &mut cursor);
+                for m in messages {
+                    if socket.send(m).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The messages that bring a tab from `cursor` to the published state: a
+/// `scenario` message after a load or reset, a `state` message with the new
+/// counts, events and notices, then the frame as a binary message.
+fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
+    let Ok(p) = session.published.lock() else {
+        return Vec::new();
+    };
+    let Some(info) = &p.info else { return Vec::new() };
+    let mut out = Vec::with_capacity(3);
+    if p.generation != cursor.generation {
+        *cursor = Cursor {
+            generation: p.generation,
+            notice: cursor.notice,
+            ..Cursor::default()
+        };
+        let legend: Vec<Value> = Cell::ALL
+            .iter()
+            .map(|c| json!({ "code": *c as u8, "state": c }))
+            .collect();
+        let m = json!({
+            "type": "scenario",
+            "session": session.id,
+            "generation": p.generation,
+            "info": info,
+            "legend": legend,
+            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills"],
+        });
+        out.push(Message::Text(m.to_string().into()));
+    }
+    let counts: Vec<[u64; 8]> = p
+        .history
+        .since(cursor.last_step)
+        .map(|c| {
+            [
+                c.step,
+                c.quiet.into(),
+                c.active.into(),
+                c.jailed.into(),
+                c.dead.into(),
+                c.cops.into(),
+                c.arrests.into(),
+                c.kills.into(),
+            ]
+        })
+        .collect();
+    cursor.last_step = p.history.last_step().or(cursor.last_step);
+    let events = p.events.get(cursor.events..).unwrap_or_default();
+    cursor.events = p.events.len();
+    let notices: Vec<&String> = p
+        .notices
+        .iter()
+        .filter(|(n, _)| *n > cursor.notice)
+        .map(|(_, m)| m)
+        .collect();
+    cursor.notice = p.notices.last().map_or(cursor.notice, |(n, _)| *n);
+    let m = json!({
+        "type": "state",
+        "generation": p.generation,
+        "step": cursor.last_step,
+        "playing": p.playing,
+        "steps_per_second": p.speed,
+        "controls": p.controls,
+        "policy": p.policy,
+        "counts": counts,
+        "events": events,
+        "notices": notices,
+    });
+    out.push(Message::Text(m.to_string().into()));
+    out.push(Message::Binary(p.frame.clone()));
+    out
+}

@@ -1,0 +1,327 @@
+//! Sessions: one simulation per browser tab, each stepped on its own thread.
+//!
+//! A session's thread owns its [`LiveModel`] and takes [`Command`]s from a
+//! channel; after every change it publishes the new state into [`Published`]
+//! (counts history, fired events, the latest frame) and bumps a
+//! `tokio::sync::watch` version. WebSocket tasks wait on that version and send
+//! what their tab has not seen, so a slow tab skips frames but never misses a
+//! step of the chart, and the async runtime never runs a model step.
+//!
+//! The [`Registry`] bounds the number of sessions and drops those that have
+//! had no connected tab for the idle timeout.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use unrest_core::Counts;
+use unrest_scenario::Scenario;
+
+use crate::sim::{Control, FiredEvent, History, LatticeSim, LiveModel, ModelInfo, PolicyEvent};
+
+/// What a tab asks of its simulation (already validated).
+#[derive(Debug)]
+pub enum Command {
+    Play,
+    Pause,
+    Step,
+    /// Steps per second while playing; `None`: as fast as the model runs.
+    Speed(Option<f64>),
+    Reset(Option<u64>),
+    Set(Control, f64),
+    Fire(PolicyEvent),
+    Load(Box<Scenario>),
+}
+
+/// The state a session publishes for its tabs.
+#[derive(Default)]
+pub struct Published {
+    /// Bumped on every load or reset: tabs start their chart afresh.
+    pub generation: u64,
+    pub info: Option<ModelInfo>,
+    pub history: History,
+    pub events: Vec<FiredEvent>,
+    /// `LiveModel::controls` and `policy`, as JSON values.
+    pub controls: serde_json::Value,
+    pub policy: serde_json::Value,
+    /// The latest frame, already encoded.
+    pub frame: axum::body::Bytes,
+    pub playing: bool,
+    pub speed: Option<f64>,
+    /// Messages for the tabs (a refused event, a failed load), with a serial
+    /// number so each tab shows each once.
+    pub notices: Vec<(u64, String)>,
+}
+
+/// A session as the server holds it.
+pub struct Session {
+    pub id: String,
+    commands: Mutex<mpsc::Sender<Command>>,
+    pub published: Arc<Mutex<Published>>,
+    pub version: tokio::sync::watch::Receiver<u64>,
+    clients: AtomicUsize,
+    last_seen: Mutex<Instant>,
+}
+
+impl Session {
+    /// Sends a command to the session's thread; `false` if the thread is gone.
+    pub fn send(&self, cmd: Command) -> bool {
+        self.touch();
+        self.commands.lock().map(|tx| tx.send(cmd).is_ok()).unwrap_or(false)
+    }
+
+    pub fn touch(&self) {
+        if let Ok(mut t) = self.last_seen.lock() {
+            *t = Instant::now();
+        }
+    }
+
+    /// A tab connected.
+    pub fn attach(&self) {
+        self.clients.fetch_add(1, Ordering::SeqCst);
+        self.touch();
+    }
+
+    /// A tab went away; with no tab left the simulation pauses (nobody watches).
+    pub fn detach(&self) {
+        if self.clients.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.send(Command::Pause);
+        }
+        self.touch();
+    }
+
+    fn idle_for(&self) -> Duration {
+        if self.clients.load(Ordering::SeqCst) > 0 {
+            return Duration::ZERO;
+        }
+        self.last_seen.lock().map(|t| t.elapsed()).unwrap_or(Duration::MAX)
+    }
+}
+
+/// Why a session could not be created.
+#[derive(Debug, PartialEq)]
+pub enum CreateError {
+    /// The server runs as many simulations as it allows.
+    Full(usize),
+    /// The model could not be built (or the thread not started).
+    Failed(String),
+}
+
+/// All sessions of a server.
+pub struct Registry {
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    pub max_sessions: usize,
+    pub idle_timeout: Duration,
+}
+
+impl Registry {
+    pub fn new(max_sessions: usize, idle_timeout: Duration) -> Self {
+        Registry {
+            sessions: Mutex::new(HashMap::new()),
+            max_sessions,
+            idle_timeout,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Session>> {
+        self.sessions.lock().ok()?.get(id).cloned()
+    }
+
+    pub fn remove(&self, id: &str) -> bool {
+        self.sessions
+            .lock()
+            .map(|mut s| s.remove(id).is_some())
+            .unwrap_or(false)
+    }
+
+    /// Starts a session on `scenario`. The model is built on the session's
+    /// own thread; a model that fails to build ends the session with an error.
+    pub fn create(&self, scenario: Scenario, seed: Option<u64>) -> Result<Arc<Session>, CreateError> {
+        let mut sessions = self
+            .sessions
+            .lock()
+            .map_err(|_| CreateError::Failed("registry poisoned".into()))?;
+        if sessions.len() >= self.max_sessions {
+            return Err(CreateError::Full(self.max_sessions));
+        }
+        let id = new_session_id();
+        let (tx, rx) = mpsc::channel();
+        let (vtx, vrx) = tokio::sync::watch::channel(0u64);
+        let published = Arc::new(Mutex::new(Published::default()));
+        let model = LatticeSim::new(scenario, seed).map_err(CreateError::Failed)?;
+        let thread_pub = Arc::clone(&published);
+        std::thread::Builder::new()
+            .name(format!("unrest-session-{}", &id[..8]))
+            .spawn(move || run_session(Box::new(model), rx, thread_pub, vtx))
+            .map_err(|e| CreateError::Failed(format!("cannot start the simulation thread: {e}")))?;
+        let session = Arc::new(Session {
+            id: id.clone(),
+            commands: Mutex::new(tx),
+            published,
+            version: vrx,
+            clients: AtomicUsize::new(0),
+            last_seen: Mutex::new(Instant::now()),
+        });
+        sessions.insert(id, Arc::clone(&session));
+        Ok(session)
+    }
+
+    /// Drops sessions with no tab attached for longer than the idle timeout;
+    /// their threads end when the last handle to their channel goes.
+    pub fn reap_idle(&self) -> usize {
+        let Ok(mut sessions) = self.sessions.lock() else {
+            return 0;
+        };
+        let before = sessions.len();
+        sessions.retain(|_, s| s.idle_for() <= self.idle_timeout);
+        before - sessions.len()
+    }
+}
+
+/// 128 bits from the standard library's randomly keyed SipHash: session ids
+/// keep tabs apart; they are not credentials (the server is loopback-only by
+/// default).
+fn new_session_id() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let mut words = [0u64; 2];
+    for (k, w) in words.iter_mut().enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_usize(n);
+        h.write_u128(now);
+        h.write_usize(k);
+        *w = h.finish();
+    }
+    format!("{:016x}{:016x}", words[0], words[1])
+}
+
+/// Frames are encoded at most this often while playing fast (the page draws
+/// at most ~25 per second anyway).
+const FRAME_INTERVAL: Duration = Duration::from_millis(40);
+
+/// The session thread: applies commands, steps while playing, publishes.
+fn run_session(
+    mut model: Box<dyn LiveModel>,
+    rx: mpsc::Receiver<Command>,
+    published: Arc<Mutex<Published>>,
+    version: tokio::sync::watch::Sender<u64>,
+) {
+    let mut playing = false;
+    let mut speed: Option<f64> = Some(10.0);
+    let mut next_step = Instant::now();
+    let mut last_frame = Instant::now() - FRAME_INTERVAL;
+    let mut serial = 0u64;
+    let mut fresh = true; // a new model: publish everything
+    let mut notices: Vec<String> = Vec::new();
+    let mut new_counts: Vec<Counts> = Vec::new();
+    let mut new_events: Vec<FiredEvent> = Vec::new();
+    loop {
+        let wait = if fresh {
+            Duration::ZERO
+        } else if playing {
+            next_step.saturating_duration_since(Instant::now())
+        } else {
+            Duration::from_secs(3600)
+        };
+        let mut changed = fresh;
+        match rx.recv_timeout(wait) {
+            Ok(cmd) => {
+                changed = true;
+                match cmd {
+                    Command::Play => {
+                        playing = true;
+                        next_step = Instant::now();
+                    }
+                    Command::Pause => playing = false,
+                    Command::Step => {
+                        playing = false;
+                        new_counts.push(model.step());
+                    }
+                    Command::Speed(s) => speed = s,
+                    Command::Reset(seed) => {
+                        match model.reset(seed) {
+                            Ok(()) => fresh = true,
+                            Err(e) => notices.push(e),
+                        }
+                        playing = false;
+                    }
+                    Command::Load(scenario) => match LatticeSim::new(*scenario, None) {
+                        Ok(m) => {
+                            model = Box::new(m);
+                            playing = false;
+                            fresh = true;
+                        }
+                        Err(e) => notices.push(format!("cannot load the scenario: {e}")),
+                    },
+                    Command::Set(control, value) => {
+                        if let Err(e) = model.set(control, value) {
+                            notices.push(e);
+                        }
+                    }
+                    Command::Fire(event) => match model.fire(event) {
+                        Ok(fired) => new_events.push(fired),
+                        Err(e) => notices.push(format!("{}: {e}", event.label())),
+                    },
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        if playing && Instant::now() >= next_step {
+            new_counts.push(model.step());
+            changed = true;
+            let period = speed.map_or(Duration::ZERO, |s| Duration::from_secs_f64(1.0 / s));
+            next_step += period;
+            // Never try to catch up more than one step after a slow one.
+            next_step = next_step.max(Instant::now() - period);
+        }
+        let frame_due = !playing || fresh || last_frame.elapsed() >= FRAME_INTERVAL;
+        let worth_sending = frame_due || !new_events.is_empty() || !notices.is_empty();
+        if !changed || !worth_sending {
+            continue;
+        }
+        let frame = model.frame().to_bytes();
+        last_frame = Instant::now();
+        let Ok(mut p) = published.lock() else { return };
+        if fresh {
+            p.generation += 1;
+            p.info = Some(model.info());
+            p.history.clear();
+            p.events.clear();
+            p.history.push(model.counts());
+            new_counts.clear();
+            fresh = false;
+        }
+        for c in new_counts.drain(..) {
+            p.history.push(c);
+        }
+        p.events.append(&mut new_events);
+        for n in notices.drain(..) {
+            serial += 1;
+            p.notices.push((serial, n));
+        }
+        let keep = p.notices.len().saturating_sub(16);
+        p.notices.drain(..keep);
+        p.controls = serde_json::to_value(model.controls()).unwrap_or_default();
+        p.policy = serde_json::to_value(model.policy()).unwrap_or_default();
+        p.frame = frame.into();
+        p.playing = playing;
+        p.speed = speed;
+        drop(p);
+        version.send_modify(|v| *v += 1);
+    }
+}

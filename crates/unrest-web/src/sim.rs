@@ -1,0 +1,745 @@
+//! The simulation a browser tab watches: a lattice world, the user's controls
+//! and the policy events fired so far, with the history of counts the chart
+//! draws and the frame (cells) the lattice canvas draws.
+//!
+//! Everything here is synchronous and deterministic; the session thread in
+//! `session.rs` owns one [`LiveModel`] and steps it.
+//!
+//! ## How the policy buttons act on a lattice
+//!
+//! A lattice world has no notion of policy, so each event is mapped onto the
+//! model's own quantities (Epstein 2002: legitimacy `L`, cops, `k` in
+//! `P = 1 − exp(−k·(C/A)_v)`, `J_max`, vision `v`) and onto the country-layer
+//! hooks of `unrest-core` (lethal arrests, foreign cops):
+//!
+//! | event | effect while in force | undone by |
+//! |---|---|---|
+//! | state of emergency | domestic police ×1.5, `k` ×1.5, `J_max` ×2 | lift emergency |
+//! | internet shutdown | citizens' vision halved (at least 1 site): they see fewer actives *and* fewer cops | internet restored |
+//! | lethal force | an arrest kills with probability 0.5 (`World::set_lethality`) | end lethal force |
+//! | concession | legitimacy `L` + 0.05 (once, capped at 1) | — |
+//! | foreign troops in | extra cops, 2% of the sites, drawn as foreign forces; they always arrest | foreign troops out |
+//!
+//! The numbers are illustrative defaults for watching the mechanism, not
+//! calibrated values.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+use unrest_core::{Counts, DynamicParam, SiteView, StepLimit, World};
+use unrest_scenario::Scenario;
+
+/// Largest number of cells per side sent to the browser; larger lattices are
+/// downsampled (see [`encode_cells`]).
+pub const MAX_CELLS_PER_SIDE: u32 = 250;
+/// Number of steps of counts kept for the chart.
+pub const HISTORY_CAP: usize = 20_000;
+/// For how many steps a killed citizen's site is marked on the lattice.
+pub const KILLED_MARK_STEPS: u64 = 10;
+/// Largest vision the sliders may set: recounting windows costs
+/// O((cops + actives) · |vision|), which must stay quick on big lattices.
+pub const MAX_LIVE_VISION: f64 = 20.0;
+
+/// What a cell of the drawn lattice shows. The byte values are the protocol's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[repr(u8)]
+pub enum Cell {
+    Empty = 0,
+    Quiet = 1,
+    Active = 2,
+    Jailed = 3,
+    Police = 4,
+    Foreign = 5,
+    Killed = 6,
+}
+
+impl Cell {
+    pub const ALL: [Cell; 7] = [
+        Cell::Empty,
+        Cell::Quiet,
+        Cell::Active,
+        Cell::Jailed,
+        Cell::Police,
+        Cell::Foreign,
+        Cell::Killed,
+    ];
+
+    /// How strongly a state claims a downsampled cell: rare, telling states
+    /// (actives, police, foreign forces) weigh 4, jailed and killed 2, quiet 1,
+    /// so a block shows "active" once about a fifth of its agents are.
+    fn salience(self) -> u32 {
+        match self {
+            Cell::Empty => 0,
+            Cell::Quiet => 1,
+            Cell::Jailed | Cell::Killed => 2,
+            Cell::Active | Cell::Police | Cell::Foreign => 4,
+        }
+    }
+}
+
+/// A policy event a button fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyEvent {
+    StateOfEmergency,
+    LiftEmergency,
+    InternetShutdown,
+    InternetRestored,
+    LethalForce,
+    EndLethalForce,
+    Concession,
+    ForeignTroopsIn,
+    ForeignTroopsOut,
+}
+
+impl PolicyEvent {
+    pub fn label(self) -> &'static str {
+        match self {
+            PolicyEvent::StateOfEmergency => "state of emergency",
+            PolicyEvent::LiftEmergency => "emergency lifted",
+            PolicyEvent::InternetShutdown => "internet shutdown",
+            PolicyEvent::InternetRestored => "internet restored",
+            PolicyEvent::LethalForce => "lethal force",
+            PolicyEvent::EndLethalForce => "lethal force ended",
+            PolicyEvent::Concession => "concession",
+            PolicyEvent::ForeignTroopsIn => "foreign troops in",
+            PolicyEvent::ForeignTroopsOut => "foreign troops out",
+        }
+    }
+}
+
+/// A slider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// Legitimacy `L` in [0, 1].
+    Legitimacy,
+    /// Domestic police as a share of the sites, in [0, 0.5].
+    CopDensity,
+    /// Multiplier on every citizen's risk aversion `R`, in [0.05, 10].
+    RiskAversionScale,
+    /// Vision of citizens and cops, in [0, 20] sites.
+    Vision,
+}
+
+impl Control {
+    /// The accepted range.
+    pub fn range(self) -> (f64, f64) {
+        match self {
+            Control::Legitimacy => (0.0, 1.0),
+            Control::CopDensity => (0.0, 0.5),
+            Control::RiskAversionScale => (0.05, 10.0),
+            Control::Vision => (0.0, MAX_LIVE_VISION),
+        }
+    }
+
+    /// Checks a value, naming the control and its range when it is refused.
+    pub fn check(self, value: f64) -> Result<f64, String> {
+        let (lo, hi) = self.range();
+        if value.is_finite() && (lo..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            Err(format!("{self:?} must be between {lo} and {hi}, not {value}"))
+        }
+    }
+}
+
+/// A fired event, as the chart marks it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FiredEvent {
+    /// The step after which it took effect (it acts from step `step + 1` on).
+    pub step: u64,
+    pub event: PolicyEvent,
+    pub label: &'static str,
+}
+
+/// Which policies are in force.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PolicyState {
+    pub emergency: bool,
+    pub internet_shutdown: bool,
+    pub lethal_force: bool,
+    pub foreign_troops: u32,
+}
+
+/// The controls' current values, as the sliders show them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlValues {
+    pub legitimacy: f64,
+    pub cop_density: f64,
+    pub risk_aversion_scale: f64,
+    pub vision: f64,
+    /// What citizens see now (lower than `vision` during an internet shutdown).
+    pub citizen_vision: f64,
+    pub k: f64,
+    /// `None` for unbounded (life) terms.
+    pub max_jail_term: Option<u32>,
+}
+
+/// A downsampled picture of the lattice: `cols × rows` cells, each covering
+/// `block × block` sites.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub step: u64,
+    pub width: u32,
+    pub height: u32,
+    pub block: u32,
+    pub cols: u32,
+    pub rows: u32,
+    pub cells: Vec<u8>,
+}
+
+impl Frame {
+    /// The binary WebSocket message: a 28-byte little-endian header
+    /// (`u64 step, u32 width, u32 height, u32 block, u32 cols, u32 rows`)
+    /// followed by `cols × rows` cell bytes, row by row ([`Cell`] values).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(28 + self.cells.len());
+        out.extend_from_slice(&self.step.to_le_bytes());
+        for v in [self.width, self.height, self.block, self.cols, self.rows] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&self.cells);
+        out
+    }
+}
+
+/// A description of what is being simulated, sent when a tab connects and
+/// whenever the scenario is loaded or reset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    /// `"lattice"`; a country model would add `"country"` with its regions.
+    pub kind: &'static str,
+    pub name: String,
+    pub description: String,
+    pub width: u32,
+    pub height: u32,
+    pub steps: u64,
+    pub seed: u64,
+    /// How cells are downsampled, in words, for the page to show.
+    pub sampling: String,
+}
+
+/// What the session thread needs from a simulation, so that a lattice and a
+/// country (regions of lattices) can be served alike.
+pub trait LiveModel: Send {
+    fn info(&self) -> ModelInfo;
+    /// Starts the same scenario afresh with `seed` (the scenario's own if
+    /// `None`): controls and policies return to the scenario's values.
+    fn reset(&mut self, seed: Option<u64>) -> Result<(), String>;
+    fn step(&mut self) -> Counts;
+    fn counts(&self) -> Counts;
+    fn controls(&self) -> ControlValues;
+    fn policy(&self) -> PolicyState;
+    fn set(&mut self, control: Control, value: f64) -> Result<(), String>;
+    /// Fires a policy event now; returns the event to mark, or an error when it
+    /// makes no sense in the current state (lifting an emergency never declared).
+    fn fire(&mut self, event: PolicyEvent) -> Result<FiredEvent, String>;
+    fn frame(&self) -> Frame;
+}
+
+/// A lattice scenario being watched.
+pub struct LatticeSim {
+    scenario: Scenario,
+    seed: u64,
+    world: World,
+    risk_scale: f64,
+    /// The vision the slider set; citizens see less during a shutdown.
+    vision: f64,
+    policy: PolicyState,
+    /// `k` and `J_max` before an emergency or lethal force changed them.
+    base_k: f64,
+    base_jail: StepLimit,
+    /// Domestic cops added by the emergency, removed when it is lifted.
+    emergency_cops: u32,
+    /// Sites where citizens died recently, with the step of death.
+    killed: VecDeque<(u32, u64)>,
+    /// Agents already known dead (so each death is marked once).
+    dead_seen: Vec<bool>,
+}
+
+impl LatticeSim {
+    /// Builds the world of `scenario` with `seed` (the scenario's own if `None`).
+    pub fn new(scenario: Scenario, seed: Option<u64>) -> Result<Self, String> {
+        let seed = seed.unwrap_or(scenario.seed);
+        let world = World::new(scenario.params.clone(), scenario.schedule.clone(), seed).map_err(|e| e.to_string())?;
+        let p = world.params();
+        Ok(LatticeSim {
+            seed,
+            risk_scale: 1.0,
+            vision: p.citizen_vision.max(p.cop_vision).min(MAX_LIVE_VISION),
+            policy: PolicyState::default(),
+            base_k: p.k,
+            base_jail: p.max_jail_term,
+            emergency_cops: 0,
+            killed: VecDeque::new(),
+            dead_seen: Vec::new(),
+            world,
+            scenario,
+        })
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    fn sites(&self) -> f64 {
+        self.world.params().sites() as f64
+    }
+
+    /// Applies `k` and `J_max` from the base values and the policies in force.
+    fn apply_repression(&mut self) {
+        let mut k = self.base_k;
+        let mut jail = self.base_jail;
+        if self.policy.emergency {
+            k *= 1.5;
+            if let StepLimit::Finite(j) = jail {
+                jail = StepLimit::Finite(j.saturating_mul(2).min(u32::MAX - 1));
+            }
+        }
+        self.world.set_param(DynamicParam::K, k);
+        let j = match jail {
+            StepLimit::Finite(j) => f64::from(j),
+            StepLimit::Unbounded => f64::from(u32::MAX - 1),
+        };
+        if jail != self.world.params().max_jail_term {
+            self.world.set_param(DynamicParam::MaxJailTerm, j);
+        }
+        self.world
+            .set_lethality(if self.policy.lethal_force { 0.5 } else { 0.0 });
+    }
+
+    /// Vision of citizens given the slider and a shutdown.
+    fn citizen_vision(&self) -> f64 {
+        if self.policy.internet_shutdown {
+            (self.vision / 2.0).max(1.0).min(self.vision)
+        } else {
+            self.vision
+        }
+    }
+
+    /// Brings the domestic police to `target` cops.
+    fn set_domestic_cops(&mut self, target: u32) {
+        let now = self.world.domestic_cops();
+        if target > now {
+            self.world.add_cops(target - now, false);
+        } else {
+            self.world.remove_cops(now - target, false);
+        }
+    }
+
+    /// Marks the sites of citizens who died in the last step.
+    fn note_deaths(&mut self, before: &Counts, after: &Counts) {
+        let t = after.step;
+        while self.killed.front().is_some_and(|&(_, s)| s + KILLED_MARK_STEPS <= t) {
+            self.killed.pop_front();
+        }
+        if after.dead == before.dead {
+            return;
+        }
+        let n = self.world.agent_slots();
+        self.dead_seen.resize(n, false);
+        for i in 0..n {
+            if !self.dead_seen[i] && self.world.agent_state(i) == unrest_core::AgentState::Dead {
+                self.dead_seen[i] = true;
+                self.killed.push_back((self.world.agent_site(i), t));
+            }
+        }
+    }
+}
+
+impl LiveModel for LatticeSim {
+    fn info(&self) -> ModelInfo {
+        let p = self.world.params();
+        let block = block_size(p.width, p.height);
+        ModelInfo {
+            kind: "lattice",
+            name: self.scenario.name.clone(),
+            description: self.scenario.description.clone(),
+            width: p.width,
+            height: p.height,
+            steps: self.scenario.steps,
+            seed: self.seed,
+            sampling: if block == 1 {
+                "every site drawn".into()
+            } else {
+                format!("downsampled: one cell per {block}×{block} sites (most salient state)")
+            },
+        }
+    }
+
+    fn reset(&mut self, seed: Option<u64>) -> Result<(), String> {
+        *self = LatticeSim::new(self.scenario.clone(), seed)?;
+        Ok(())
+    }
+
+    fn step(&mut self) -> Counts {
+        let before = self.world.counts();
+        let after = self.world.step();
+        self.note_deaths(&before, &after);
+        after
+    }
+
+    fn counts(&self) -> Counts {
+        self.world.counts()
+    }
+
+    fn controls(&self) -> ControlValues {
+        let p = self.world.params();
+        ControlValues {
+            legitimacy: p.legitimacy,
+            cop_density: f64::from(self.world.domestic_cops()) / self.sites(),
+            risk_aversion_scale: self.risk_scale,
+            vision: self.vision,
+            citizen_vision: p.citizen_vision,
+            k: p.k,
+            max_jail_term: match p.max_jail_term {
+                StepLimit::Finite(j) if j < u32::MAX - 1 => Some(j),
+                _ => None,
+            },
+        }
+    }
+
+    fn policy(&self) -> PolicyState {
+        PolicyState {
+            foreign_troops: self.world.foreign_cops(),
+            ..self.policy.clone()
+        }
+    }
+
+    fn set(&mut self, control: Control, value: f64) -> Result<(), String> {
+        let v = control.check(value)?;
+        match control {
+            Control::Legitimacy => self.world.set_param(DynamicParam::Legitimacy, v),
+            Control::CopDensity => {
+                let target = (v * self.sites()).round() as u32;
+                self.set_domestic_cops(target);
+                // The emergency's surge is kept on top of the new level.
+                if self.policy.emergency {
+                    self.emergency_cops = target / 3;
+                }
+            }
+            Control::RiskAversionScale => {
+                self.world.scale_risk_aversion(v / self.risk_scale);
+                self.risk_scale = v;
+            }
+            Control::Vision => {
+                self.vision = v;
+                self.world.set_vision(self.citizen_vision(), v);
+            }
+        }
+        Ok(())
+    }
+
+    fn fire(&mut self, event: PolicyEvent) -> Result<FiredEvent, String> {
+        let already = |on: bool, what: &str| {
+            if on {
+                Err(format!("{what} is already in force"))
+            } else {
+                Ok(())
+            }
+        };
+        let not_yet = |on: bool, what: &str| {
+            if on {
+                Ok(())
+            } else {
+                Err(format!("no {what} is in force"))
+            }
+        };
+        match event {
+            PolicyEvent::StateOfEmergency => {
+                already(self.policy.emergency, "a state of emergency")?;
+                if !self.policy.lethal_force {
+                    self.base_k = self.world.params().k;
+                    self.base_jail = self.world.params().max_jail_term;
+                }
+                self.policy.emergency = true;
+                let extra = self.world.domestic_cops().div_ceil(2);
+                self.emergency_cops = self.world.add_cops(extra, false);
+                self.apply_repression();
+            }
+            PolicyEvent::LiftEmergency => {
+                not_yet(self.policy.emergency, "state of emergency")?;
+                self.policy.emergency = false;
+                self.world.remove_cops(self.emergency_cops, false);
+                self.emergency_cops = 0;
+                self.apply_repression();
+            }
+            PolicyEvent::InternetShutdown => {
+                already(self.policy.internet_shutdown, "an internet shutdown")?;
+                self.policy.internet_shutdown = true;
+                self.world.set_vision(self.citizen_vision(), self.vision);
+            }
+            PolicyEvent::InternetRestored => {
+                not_yet(self.policy.internet_shutdown, "internet shutdown")?;
+                self.policy.internet_shutdown = false;
+                self.world.set_vision(self.citizen_vision(), self.vision);
+            }
+            PolicyEvent::LethalForce => {
+                already(self.policy.lethal_force, "lethal force")?;
+                if !self.policy.emergency {
+                    self.base_k = self.world.params().k;
+                    self.base_jail = self.world.params().max_jail_term;
+                }
+                self.policy.lethal_force = true;
+                self.apply_repression();
+            }
+            PolicyEvent::EndLethalForce => {
+                not_yet(self.policy.lethal_force, "lethal force")?;
+                self.policy.lethal_force = false;
+                self.apply_repression();
+            }
+            PolicyEvent::Concession => {
+                let l = (self.world.params().legitimacy + 0.05).min(1.0);
+                self.world.set_param(DynamicParam::Legitimacy, l);
+            }
+            PolicyEvent::ForeignTroopsIn => {
+                let n = (0.02 * self.sites()).round().max(1.0) as u32;
+                if self.world.add_cops(n, true) == 0 {
+                    return Err("no empty site left for foreign troops".into());
+                }
+            }
+            PolicyEvent::ForeignTroopsOut => {
+                let n = self.world.foreign_cops();
+                not_yet(n > 0, "foreign force")?;
+                self.world.remove_cops(n, true);
+            }
+        }
+        Ok(FiredEvent {
+            step: self.world.step_index(),
+            event,
+            label: event.label(),
+        })
+    }
+
+    fn frame(&self) -> Frame {
+        let p = self.world.params();
+        let (w, h) = (p.width, p.height);
+        let mut killed = vec![];
+        if !self.killed.is_empty() {
+            killed = vec![false; p.sites()];
+            for &(s, _) in &self.killed {
+                killed[s as usize] = true;
+            }
+        }
+        let cell = |s: u32| -> Cell {
+            match self.world.site_view(s) {
+                SiteView::Quiet => Cell::Quiet,
+                SiteView::Active => Cell::Active,
+                SiteView::Jailed => Cell::Jailed,
+                SiteView::Cop => match self.world.agent_at(s) {
+                    Some(a) if self.world.is_foreign_cop(a) => Cell::Foreign,
+                    _ => Cell::Police,
+                },
+                SiteView::Empty if !killed.is_empty() && killed[s as usize] => Cell::Killed,
+                SiteView::Empty => Cell::Empty,
+            }
+        };
+        encode_cells(self.world.step_index(), w, h, cell)
+    }
+}
+
+/// Side of the square block of sites one drawn cell stands for.
+pub fn block_size(width: u32, height: u32) -> u32 {
+    width.max(height).div_ceil(MAX_CELLS_PER_SIDE).max(1)
+}
+
+/// Draws a `width × height` lattice into at most [`MAX_CELLS_PER_SIDE`]
+/// cells per side. Up to that size every site is one cell. Beyond it each cell
+/// covers a `block × block` square of sites and shows the state with the
+/// largest salience-weighted count in it ([`Cell::salience`]; ties go to the
+/// more telling state), so clusters of actives and police stay visible
+/// while a lone agent in a quiet block does not.
+pub fn encode_cells(step: u64, width: u32, height: u32, cell: impl Fn(u32) -> Cell) -> Frame {
+    let block = block_size(width, height);
+    let (cols, rows) = (width.div_ceil(block), height.div_ceil(block));
+    let mut cells = Vec::with_capacity((cols * rows) as usize);
+    if block == 1 {
+        cells.extend((0..width * height).map(|s| cell(s) as u8));
+    } else {
+        let mut weight = [0u32; 7];
+        for r in 0..rows {
+            for c in 0..cols {
+                weight.fill(0);
+                for y in r * block..((r + 1) * block).min(height) {
+                    for x in c * block..((c + 1) * block).min(width) {
+                        let k = cell(y * width + x);
+                        weight[k as usize] += k.salience();
+                    }
+                }
+                // Later states in `Cell::ALL` win ties: they are rarer.
+                let best = Cell::ALL
+                    .iter()
+                    .copied()
+                    .filter(|k| weight[*k as usize] > 0)
+                    .max_by_key(|k| (weight[*k as usize], *k as u8))
+                    .unwrap_or(Cell::Empty);
+                cells.push(best as u8);
+            }
+        }
+    }
+    Frame {
+        step,
+        width,
+        height,
+        block,
+        cols,
+        rows,
+        cells,
+    }
+}
+
+/// The last [`HISTORY_CAP`] steps' counts, for the chart.
+#[derive(Debug, Default)]
+pub struct History {
+    counts: VecDeque<Counts>,
+}
+
+impl History {
+    pub fn clear(&mut self) {
+        self.counts.clear();
+    }
+
+    pub fn push(&mut self, c: Counts) {
+        if self.counts.len() == HISTORY_CAP {
+            self.counts.pop_front();
+        }
+        self.counts.push_back(c);
+    }
+
+    /// Counts for steps after `after` (all kept ones if `None`).
+    pub fn since(&self, after: Option<u64>) -> impl Iterator<Item = &Counts> {
+        let start = match (after, self.counts.front()) {
+            (Some(a), Some(first)) => (a + 1).saturating_sub(first.step).min(self.counts.len() as u64) as usize,
+            _ => 0,
+        };
+        self.counts.range(start..)
+    }
+
+    pub fn last_step(&self) -> Option<u64> {
+        self.counts.back().map(|c| c.step)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sim(name: &str) -> LatticeSim {
+        LatticeSim::new(Scenario::load(name, &[]).unwrap(), Some(5)).unwrap()
+    }
+
+    #[test]
+    fn small_lattices_are_drawn_site_by_site() {
+        let s = sim("epstein-run2");
+        let f = s.frame();
+        assert_eq!((f.block, f.cols, f.rows), (1, 40, 40));
+        let quiet = f.cells.iter().filter(|&&c| c == Cell::Quiet as u8).count() as u32;
+        let police = f.cells.iter().filter(|&&c| c == Cell::Police as u8).count() as u32;
+        assert_eq!(quiet, s.counts().quiet);
+        assert_eq!(police, s.counts().cops);
+        assert_eq!(f.to_bytes().len(), 28 + 1600);
+    }
+
+    #[test]
+    fn large_lattices_are_downsampled_to_the_cap() {
+        let f = encode_cells(
+            3,
+            1000,
+            700,
+            |s| if s % 1000 < 500 { Cell::Quiet } else { Cell::Active },
+        );
+        assert_eq!((f.block, f.cols, f.rows), (4, 250, 175));
+        assert_eq!(f.cells[0], Cell::Quiet as u8);
+        assert_eq!(f.cells[249], Cell::Active as u8);
+        // One active among fifteen quiet sites does not colour a block; four do.
+        let sparse = encode_cells(0, 1000, 1000, |s| if s == 0 { Cell::Active } else { Cell::Quiet });
+        assert_eq!(sparse.cells[0], Cell::Quiet as u8);
+        let dense = encode_cells(0, 1000, 1000, |s| if s < 4 { Cell::Active } else { Cell::Quiet });
+        assert_eq!(dense.cells[0], Cell::Active as u8);
+    }
+
+    #[test]
+    fn emergency_raises_repression_and_lifting_restores_it() {
+        let mut s = sim("epstein-run2");
+        let (k, cops) = (s.controls().k, s.world().domestic_cops());
+        s.fire(PolicyEvent::StateOfEmergency).unwrap();
+        assert!(s.fire(PolicyEvent::StateOfEmergency).is_err());
+        assert!((s.controls().k - 1.5 * k).abs() < 1e-12);
+        assert_eq!(s.controls().max_jail_term, Some(60));
+        assert_eq!(s.world().domestic_cops(), cops + cops.div_ceil(2));
+        s.step();
+        s.fire(PolicyEvent::LiftEmergency).unwrap();
+        assert_eq!(s.controls().k, k);
+        assert_eq!(s.controls().max_jail_term, Some(30));
+        assert_eq!(s.world().domestic_cops(), cops);
+        s.world().check_invariants().unwrap();
+    }
+
+    #[test]
+    fn shutdown_halves_citizen_vision_only() {
+        let mut s = sim("epstein-run2");
+        s.fire(PolicyEvent::InternetShutdown).unwrap();
+        assert_eq!(s.world().params().citizen_vision, 3.5);
+        assert_eq!(s.world().params().cop_vision, 7.0);
+        s.set(Control::Vision, 4.0).unwrap();
+        assert_eq!(s.world().params().citizen_vision, 2.0);
+        s.fire(PolicyEvent::InternetRestored).unwrap();
+        assert_eq!(s.world().params().citizen_vision, 4.0);
+        s.world().check_invariants().unwrap();
+    }
+
+    #[test]
+    fn foreign_troops_are_drawn_apart_and_leave() {
+        let mut s = sim("epstein-run2");
+        s.fire(PolicyEvent::ForeignTroopsIn).unwrap();
+        assert_eq!(s.policy().foreign_troops, 32);
+        let f = s.frame();
+        assert_eq!(f.cells.iter().filter(|&&c| c == Cell::Foreign as u8).count(), 32);
+        s.fire(PolicyEvent::ForeignTroopsOut).unwrap();
+        assert_eq!(s.policy().foreign_troops, 0);
+        assert!(s.fire(PolicyEvent::ForeignTroopsOut).is_err());
+    }
+
+    #[test]
+    fn lethal_force_kills_and_marks_the_sites() {
+        let mut s = sim("epstein-run2");
+        s.set(Control::Legitimacy, 0.3).unwrap();
+        s.fire(PolicyEvent::LethalForce).unwrap();
+        let mut killed_drawn = false;
+        for _ in 0..20 {
+            s.step();
+            killed_drawn |= s.frame().cells.contains(&(Cell::Killed as u8));
+        }
+        assert!(s.counts().dead > 0);
+        assert!(killed_drawn);
+    }
+
+    #[test]
+    fn sliders_refuse_out_of_range_values() {
+        let mut s = sim("epstein-run1");
+        assert!(s.set(Control::Legitimacy, 1.5).is_err());
+        assert!(s.set(Control::Vision, f64::NAN).is_err());
+        assert!(s.set(Control::RiskAversionScale, 0.0).is_err());
+        s.set(Control::CopDensity, 0.1).unwrap();
+        assert_eq!(s.world().domestic_cops(), 160);
+        s.set(Control::RiskAversionScale, 2.0).unwrap();
+        assert_eq!(s.controls().risk_aversion_scale, 2.0);
+    }
+
+    #[test]
+    fn history_keeps_what_the_chart_has_not_seen() {
+        let mut h = History::default();
+        for step in 0..5 {
+            h.push(Counts {
+                step,
+                ..Counts::default()
+            });
+        }
+        let steps: Vec<u64> = h.since(Some(2)).map(|c| c.step).collect();
+        assert_eq!(steps, vec![3, 4]);
+        assert_eq!(h.since(None).count(), 5);
+        assert_eq!(h.since(Some(9)).count(), 0);
+    }
+}

@@ -1,0 +1,202 @@
+//! The server answers every request, bad ones with an error, and never crashes;
+//! a tab's WebSocket streams the simulation and applies its commands.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_embedded_assets_are_served() {
+    let addr = start(|_| {}).await;
+    let (s, page) = http(addr, "GET", "/", b"").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("<canvas id=\"lattice\""));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "the page loads nothing from elsewhere"
+    );
+    assert_eq!(http(addr, "GET", "/assets/app.js", b"").await.0, 200);
+    assert_eq!(http(addr, "GET", "/assets/style.css", b"").await.0, 200);
+    for path in [
+        "/assets/../../../../etc/passwd",
+        "/assets/..%2F..%2FCargo.toml",
+        "/assets/%2Fetc%2Fpasswd",
+        "/etc/passwd",
+        "/assets/lib.rs",
+        "/Cargo.toml",
+    ] {
+        let (s, body) = http(addr, "GET", path, b"").await;
+        assert!(s == 404 || s == 400, "{path}: {s}");
+        assert!(
+            !body.contains("root:") && !body.contains("[package]"),
+            "{path} leaked a file"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_errors_not_crashes() {
+    let addr = start(|_| {}).await;
+    let (s, b) = http(addr, "POST", "/api/sessions", b"{not json").await;
+    assert_eq!(s, 400, "{b}");
+    assert!(json(&b)["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("bad session request"));
+    let (s, _) = http(addr, "POST", "/api/sessions", br#"{"scenario": "nope"}"#).await;
+    assert_eq!(s, 404);
+    // A path is a name like any other: never opened.
+    let (s, _) = http(addr, "POST", "/api/sessions", br#"{"scenario": "/etc/passwd"}"#).await;
+    assert_eq!(s, 404);
+    let (s, _) = http(addr, "POST", "/api/sessions", br#"{"seed": "x"}"#).await;
+    assert_eq!(s, 400);
+    let (s, _) = http(addr, "POST", "/api/sessions/ffff/scenario", b"name = \"x\"").await;
+    assert_eq!(s, 404);
+
+    let id = new_session(addr, "").await;
+    let up = format!("/api/sessions/{id}/scenario?name=broken.toml");
+    let (s, b) = http(addr, "POST", &up, b"name = \"broken\"\n[params]\nlegitimacy = 1.7\n").await;
+    assert_eq!(s, 422, "{b}");
+    let e = &json(&b)["error"];
+    assert_eq!((e["line"].as_u64(), e["column"].as_u64()), (Some(3), Some(14)), "{e}");
+    assert_eq!(e["origin"], "broken.toml");
+    let (s, b) = http(addr, "POST", &up, b"name = \"broken\"\nsteps = [1,\n").await;
+    assert_eq!(s, 422, "{b}");
+    assert!(json(&b)["error"]["line"].as_u64().is_some());
+    let (s, _) = http(addr, "POST", &up, &[0xff, 0xfe, 0x00]).await;
+    assert_eq!(s, 400);
+    let big = vec![b'#'; 300 * 1024];
+    let (s, _) = http(addr, "POST", &up, &big).await;
+    assert_eq!(s, 413);
+    let huge = b"name = \"huge\"\n[params]\nwidth = 5000\nheight = 5000\n";
+    let (s, b) = http(addr, "POST", &up, huge).await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b.contains("at most"));
+    let (s, b) = http(addr, "POST", &up, b"name = \"ok\"\n[params]\nwidth = 30\nheight = 20\n").await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(json(&b)["scenario"]["width"], 30);
+    let (s, _) = http(addr, "GET", "/api/status", b"").await;
+    assert_eq!(s, 200, "still serving");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_are_bounded_and_idle_ones_dropped() {
+    let addr = start(|c| {
+        c.max_sessions = 2;
+        c.idle_timeout = Duration::from_millis(300);
+    })
+    .await;
+    let a = new_session(addr, "").await;
+    let _b = new_session(addr, r#"{"scenario": "epstein-run1", "seed": 3}"#).await;
+    let (s, b) = http(addr, "POST", "/api/sessions", b"").await;
+    assert_eq!(s, 503);
+    assert!(json(&b)["error"]["message"].as_str().unwrap().contains("limit"));
+    assert_eq!(http(addr, "DELETE", &format!("/api/sessions/{a}"), b"").await.0, 204);
+    let c = new_session(addr, "").await;
+    // A tab keeps its session alive; without one it is dropped.
+    let mut ws = connect(addr, &c).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (_, b) = http(addr, "GET", "/api/status", b"").await;
+    assert_eq!(json(&b)["sessions"], 1, "only the watched session is left");
+    ws.close(None).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (_, b) = http(addr, "GET", "/api/status", b"").await;
+    assert_eq!(json(&b)["sessions"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tab_plays_fires_events_and_survives_bad_messages() {
+    let addr = start(|_| {}).await;
+    let id = new_session(addr, "").await;
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    let hello = until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
+    assert_eq!(hello["info"]["name"], "epstein-run2");
+    assert_eq!(hello["info"]["width"], 40);
+    send(&mut ws, r#"{"cmd": "speed", "steps_per_second": null}"#).await;
+    send(&mut ws, r#"{"cmd": "play"}"#).await;
+    let st = until(&mut ws, 10, &mut frames, |v| v["type"] == "state" && step_of(v) >= 5).await;
+    assert_eq!(st["playing"], true);
+    assert!(frames >= 1);
+
+    send(&mut ws, r#"{"cmd": "fire", "event": "internet_shutdown"}"#).await;
+    let st = until(&mut ws, 5, &mut frames, |v| {
+        v["type"] == "state" && v["events"].as_array().is_some_and(|e| !e.is_empty())
+    })
+    .await;
+    assert_eq!(st["events"][0]["event"], "internet_shutdown");
+    let fired_at = st["events"][0]["step"].as_u64().unwrap();
+    assert!(fired_at >= 5);
+    let st = until(&mut ws, 5, &mut frames, |v| {
+        v["type"] == "state" && step_of(v) > fired_at
+    })
+    .await;
+    assert_eq!(st["controls"]["citizen_vision"], 3.5);
+    assert_eq!(st["policy"]["internet_shutdown"], true);
+
+    for bad in [
+        "hello",
+        r#"{"cmd": "dance"}"#,
+        r#"{"cmd": "set", "param": "legitimacy", "value": 7}"#,
+        r#"{"cmd": "set", "param": "gravity", "value": 1}"#,
+        r#"{"cmd": "speed", "steps_per_second": -1}"#,
+        r#"{"cmd": "load", "scenario": "../../etc/passwd"}"#,
+        r#"{"cmd": "reset", "seed": -4}"#,
+    ] {
+        send(&mut ws, bad).await;
+        let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
+        assert!(!e["message"].as_str().unwrap().is_empty(), "{bad}");
+    }
+    ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
+    until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
+    // Refused by the model's state, not the parser: reported as a notice.
+    send(&mut ws, r#"{"cmd": "fire", "event": "foreign_troops_out"}"#).await;
+    until(&mut ws, 5, &mut frames, |v| {
+        v["notices"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|m| m.as_str().unwrap().contains("foreign")))
+    })
+    .await;
+
+    send(&mut ws, r#"{"cmd": "pause"}"#).await;
+    until(&mut ws, 5, &mut frames, |v| {
+        v["type"] == "state" && v["playing"] == false
+    })
+    .await;
+    send(&mut ws, r#"{"cmd": "reset", "seed": 11}"#).await;
+    let hello = until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
+    assert_eq!(hello["info"]["seed"], 11);
+    let st = until(&mut ws, 5, &mut frames, |v| v["type"] == "state").await;
+    assert_eq!(step_of(&st), 0);
+    send(&mut ws, r#"{"cmd": "step"}"#).await;
+    until(&mut ws, 5, &mut frames, |v| v["type"] == "state" && step_of(v) == 1).await;
+    send(&mut ws, r#"{"cmd": "load", "scenario": "epstein-run1"}"#).await;
+    let hello = until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
+    assert_eq!(hello["info"]["name"], "epstein-run1");
+    // An oversized message closes the socket, not the server.
+    let _ = ws.send(Message::Text("x".repeat(100_000).into())).await;
+    assert_eq!(http(addr, "GET", "/api/status", b"").await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websockets_from_other_sites_are_refused_on_loopback() {
+    let addr = start(|_| {}).await;
+    let id = new_session(addr, "").await;
+    let mut req = format!("ws://{addr}/api/sessions/{id}/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("Origin", "http://evil.example".parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_err());
+    let mut req = format!("ws://{addr}/api/sessions/{id}/ws")
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("Origin", format!("http://{addr}").parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(req).await.is_ok());
+}
