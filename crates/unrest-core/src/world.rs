@@ -23,6 +23,7 @@ use crate::rules;
 use crate::schedule::{DynamicParam, ScheduledChange};
 
 mod extension;
+mod tiled;
 pub use extension::ConstituencyTraits;
 use extension::Extension;
 
@@ -87,6 +88,8 @@ pub struct World {
     /// `P(C, A)` for small counts, from the same functions as a direct
     /// computation (so bit-identical); rebuilt whenever `k` changes.
     p_table: Vec<f64>,
+    /// Activation order by tiles (`Activation::Tiled`; see `tiled.rs`).
+    tiles: tiled::Tiles,
     /// Per-agent constituency index (country layer); all 0 and unused in Models I/II.
     constituency: Vec<u8>,
     /// Per-agent flag: a foreign cop (never defects, always arrests).
@@ -146,6 +149,7 @@ impl World {
             born: 0,
             flips: Vec::new(),
             p_table: Vec::new(),
+            tiles: tiled::Tiles::default(),
             constituency: Vec::new(),
             foreign: Vec::new(),
             ext: Extension::default(),
@@ -155,6 +159,9 @@ impl World {
         };
         world.rebuild_p_table();
         world.place_initial_agents();
+        if world.p.activation == Activation::Tiled {
+            world.sort_agents_by_site();
+        }
         Ok(world)
     }
 
@@ -292,19 +299,19 @@ impl World {
         self.apply_schedule(t);
         self.tally.arrests = 0;
         self.tally.kills = 0;
-        self.shuffle_order();
         match self.p.activation {
             Activation::RandomSequential => {
+                self.shuffle_order();
                 for k in 0..self.order.len() {
                     let i = self.order[k] as usize;
-                    match self.state[i] {
-                        AgentState::Cop => self.activate_cop(i),
-                        AgentState::Quiet | AgentState::Active | AgentState::Jailed => self.activate_citizen(i),
-                        AgentState::Dead | AgentState::CopOff => {}
-                    }
+                    self.activate(i);
                 }
             }
-            Activation::Synchronous => self.step_synchronous(),
+            Activation::Synchronous => {
+                self.shuffle_order();
+                self.step_synchronous();
+            }
+            Activation::Tiled => self.step_tiled(),
         }
         if self.p.jail_countdown == JailCountdown::EndOfStep {
             self.count_down_jail_terms();
@@ -345,6 +352,16 @@ impl World {
         for i in (1..n).rev() {
             let j = self.rng.random_range(0..=i);
             self.order.swap(i, j);
+        }
+    }
+
+    /// Agent `i`'s turn in a sequential step: its rules, by its kind.
+    #[inline]
+    fn activate(&mut self, i: usize) {
+        match self.state[i] {
+            AgentState::Cop => self.activate_cop(i),
+            AgentState::Quiet | AgentState::Active | AgentState::Jailed => self.activate_citizen(i),
+            AgentState::Dead | AgentState::CopOff => {}
         }
     }
 
@@ -730,6 +747,10 @@ impl World {
         let old = self.state[i];
         self.tally_add(old, -1);
         self.tally_add(new, 1);
+        if self.group[i] == 1 {
+            let alive = |s: AgentState| u32::from(matches!(s, AgentState::Quiet | AgentState::Active | AgentState::Jailed));
+            self.tally.alive_b = self.tally.alive_b + alive(new) - alive(old);
+        }
         self.state[i] = new;
     }
 
@@ -918,6 +939,9 @@ impl World {
         };
         let mut on_grid = 0usize;
         for (i, &st) in self.state.iter().enumerate() {
+            if self.group[i] == 1 && matches!(st, AgentState::Quiet | AgentState::Active | AgentState::Jailed) {
+                tally.alive_b += 1;
+            }
             match st {
                 AgentState::Quiet => tally.quiet += 1,
                 AgentState::Active => tally.active += 1,
@@ -942,6 +966,7 @@ impl World {
             || tally.jailed != self.tally.jailed
             || tally.cops != self.tally.cops
             || tally.dead != self.tally.dead
+            || tally.alive_b != self.tally.alive_b
         {
             return Err(format!("tally {:?} != recount {:?}", self.tally, tally));
         }
