@@ -19,7 +19,7 @@ fn run_writes_csv_summary_and_plot() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let csv = String::from_utf8(read(&out.join("timeseries.csv"))).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("step,quiet,active,jailed,dead,cops,arrests,kills"));
+    assert_eq!(lines.next(), Some("step,quiet,active,jailed,dead,cops,arrests,kills,alive_b"));
     let rows: Vec<Vec<u64>> = lines.map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
     assert_eq!(rows.len(), 61, "step 0 plus 60 steps");
     for (i, r) in rows.iter().enumerate() {

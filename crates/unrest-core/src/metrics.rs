@@ -17,6 +17,10 @@ pub struct Counts {
     pub arrests: u32,
     /// Killings during this step (Model II).
     pub kills: u32,
+    /// Model II: citizens of the second group ("Green") alive (quiet, active or
+    /// jailed); the first group's are `quiet + active + jailed − alive_b`. Lets
+    /// one see which group a genocide left standing.
+    pub alive_b: u32,
 }
 
 /// A maximal run of consecutive steps in which the active count exceeds a threshold.

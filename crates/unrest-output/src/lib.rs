@@ -58,15 +58,17 @@ impl Staged {
     }
 }
 
-/// The per-step time series as CSV: `step,quiet,active,jailed,dead,cops,arrests,kills`.
+/// The per-step time series as CSV:
+/// `step,quiet,active,jailed,dead,cops,arrests,kills,alive_b` (`alive_b`: Model II's
+/// second group alive; 0 in Model I).
 /// Plain numbers, a header row, `\n` line ends: what pandas, polars and R read as is.
 pub fn timeseries_csv(series: &[Counts]) -> Vec<u8> {
     let mut out = String::with_capacity(series.len() * 32 + 64);
-    out.push_str("step,quiet,active,jailed,dead,cops,arrests,kills\n");
+    out.push_str("step,quiet,active,jailed,dead,cops,arrests,kills,alive_b\n");
     for c in series {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            c.step, c.quiet, c.active, c.jailed, c.dead, c.cops, c.arrests, c.kills
+            "{},{},{},{},{},{},{},{},{}\n",
+            c.step, c.quiet, c.active, c.jailed, c.dead, c.cops, c.arrests, c.kills, c.alive_b
         ));
     }
     out.into_bytes()
