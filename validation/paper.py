@@ -357,35 +357,37 @@ def fig_run5(R, steps):
 
 
 def model2_stats(runs, tail=200):
-    """Genocide indicator from counts alone: in the last `tail` steps actives
-    (would-be killers) remain but nobody is killed, i.e. no member of the other
-    group is left within anyone's reach. The CSV has no per-group counts."""
+    """Killing over time. The CSV has no per-group counts, so what is measured is
+    when killing stops: the last step with a kill, and whether any kill happened
+    in the last `tail` steps. Killing stops when no would-be killer (active) has a
+    member of the other group within reach: after genocide, or when the survivors
+    sit where nobody dares to act (safe havens)."""
     out = []
     for rows in runs:
         last = rows[-1]["step"]
-        tail_rows = [r for r in rows if r["step"] > last - tail]
-        kills_tail = sum(r["kills"] for r in tail_rows)
-        act_tail = mean([r["active"] for r in tail_rows])
-        last_kill = max((r["step"] for r in rows if r["kills"] > 0), default=0)
+        kills_in = lambda a, b: sum(r["kills"] for r in rows if a < r["step"] <= b)
         out.append({
-            "kills": sum(r["kills"] for r in rows),
-            "genocide": kills_tail == 0 and act_tail > 5,
-            "last_kill": last_kill,
+            "kills": kills_in(0, last),
+            "w": [kills_in(0, 50), kills_in(50, 200), kills_in(200, 1000), kills_in(1000, last)],
+            "stopped": kills_in(last - tail, last) == 0,
+            "last_kill": max((r["step"] for r in rows if r["kills"] > 0), default=0),
+            "active_late": mean([r["active"] for r in rows if r["step"] > 1000]),
             "alive_end": rows[-1]["quiet"] + rows[-1]["active"] + rows[-1]["jailed"],
-            "active_end": rows[-1]["active"],
         })
     return out
 
 
 def fig_model2(R, steps):
     print("## Figs 12–17 — Model II: coexistence, genocide, safe havens\n")
-    print(f"{R.seeds} seeds × {steps} steps. 'Genocide' = nobody killed in the last 200 steps "
-          f"although would-be killers (actives) remain, i.e. no member of the other group is left "
-          f"within reach; its step is the last kill. Our CSV has no per-group counts, so the victor "
-          f"cannot be named (see paper.md).\n")
-    head = ("| run | total kills (mean) | runs ending in genocide | step of genocide, mean (sd) "
-            "| alive at end (mean) | active at end (mean) |\n|---|---:|---:|---:|---:|---:|")
-    for title, conv in [("as shipped", {}), ("with Run 2's conventions (disk, round, cop takes site)", RUN2_CONV)]:
+    print(f"{R.seeds} seeds × {steps} steps. Kills per window of steps, means over seeds. "
+          f"'Killing ended' = no kill in the last 200 steps; its step is the last kill. Our CSV "
+          f"has no per-group counts, so genocide (one group gone) and safe havens (survivors out "
+          f"of every killer's reach) look the same here (see paper.md).\n")
+    head = ("| run | kills t 1–50 | 51–200 | 201–1000 | after 1000 | killing ended (runs) "
+            "| last kill, mean (sd) | active after t 1000 | alive at end |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for title, conv in [("as shipped (Run 2's conventions: disk, round, cop takes site)", {}),
+                        ("the paper's cross (4 sites) instead of the disk (8)", {"neighbourhood": "cross"})]:
         print(f"**{title}**\n")
         print(head)
         for label, scen in [
@@ -395,44 +397,71 @@ def fig_model2(R, steps):
             ("safe havens: Run 7 + peacekeepers 0.04 at t = 50 (Fig 14)", "epstein-safe-havens"),
         ]:
             st = model2_stats(R.runs(scen, steps, **conv))
-            g = [s["last_kill"] for s in st if s["genocide"]]
-            print(f"| {label} | {fmt(mean([s['kills'] for s in st]), 0)} | {len(g)}/{len(st)} | "
-                  f"{fmt(mean(g), 0)} ({fmt(sd(g), 0)}) | "
-                  f"{fmt(mean([s['alive_end'] for s in st]), 0)} | {fmt(mean([s['active_end'] for s in st]), 0)} |")
+            ended = [x["last_kill"] for x in st if x["stopped"] and x["kills"] > 0]
+            w = [fmt(mean([x["w"][k] for x in st]), 0) for k in range(4)]
+            print(f"| {label} | {' | '.join(w)} | {len(ended)}/{len(st)} | "
+                  f"{fmt(mean(ended), 0)} ({fmt(sd(ended), 0)}) | "
+                  f"{fmt(mean([x['active_late'] for x in st]))} | {fmt(mean([x['alive_end'] for x in st]), 0)} |")
         print()
-    long = 3 * steps
-    print(f"**Figs 15–17: time to genocide against peacekeeper density** (Run 8 with cops from the "
-          f"start, as shipped; {R.seeds} seeds × {long} steps; runs without genocide by then are "
-          f"censored and left out of mean and sd)\n")
-    print("| cop density | genocide runs | step of genocide, mean | sd |\n|---:|---:|---:|---:|")
+    print(f"**Figs 15–17: when killing ends, against peacekeeper density** (Run 8 with cops from the "
+          f"start, as shipped; {R.seeds} seeds × {steps} steps)\n")
+    print("| cop density | killing ended (runs) | last kill, mean | sd | kills after t 200 (mean) |"
+          "\n|---:|---:|---:|---:|---:|")
     for cd in ["0", "0.02", "0.04", "0.06", "0.08", "0.1"]:
-        st = model2_stats(R.runs("epstein-run8", long, cop_density=cd))
-        g = [s["last_kill"] for s in st if s["genocide"]]
-        print(f"| {cd} | {len(g)}/{len(st)} | {fmt(mean(g), 0)} | {fmt(sd(g), 0)} |")
+        st = model2_stats(R.runs("epstein-run8", steps, cop_density=cd))
+        ended = [x["last_kill"] for x in st if x["stopped"] and x["kills"] > 0]
+        print(f"| {cd} | {len(ended)}/{len(st)} | {fmt(mean(ended), 0)} | {fmt(sd(ended), 0)} | "
+              f"{fmt(mean([x['w'][2] + x['w'][3] for x in st]), 1)} |")
     print()
 
 
 # ------------------------------------------------------------------ exploration
 
-CONVENTIONS = {
-    "neighbourhood": ["cross", "von-neumann", "disk"],
-    "ratio_rule": ["floor", "real", "round-half-even"],
-    "rule_order": ["move-then-act", "act-then-move"],
-    "jail_placement": ["off-lattice", "stay-on-site"],
-}
+def score(st):
+    """Distance of Run 2 from the paper: sum of |log(ours / paper)| over waiting-time
+    mean and sd (paper 60, 55) and total-activation mean and sd (708, 230)."""
+    try:
+        return sum(abs(math.log(st[k] / v)) for k, v in
+                   (("wait_mean", 60), ("wait_sd", 55), ("total_mean", 708), ("total_sd", 230)))
+    except (ValueError, ZeroDivisionError, TypeError):
+        return float("inf")
 
 
 def explore(R, steps):
-    print("## Exploring the conventions the paper leaves open — Run 2\n")
-    print(f"{R.seeds} seeds × {steps} steps per row. Paper: waiting time 60 (55), total activation 708 (230).\n")
+    """Every combination of the open conventions that matter most, on Runs 2-5."""
+    print("## Exploring the conventions the paper leaves open\n")
+    print(f"{R.seeds} seeds; Run 2 {steps} steps, Runs 3-4 300, Run 5 400. Rule order, self-count "
+          f"and the rest as the paper states them (move then act, A counts the agent).\n")
+    print("| neighbourhood, C/A rule, cop after arrest, jail | Run 2 wait mean (sd) | Run 2 activation "
+          "mean (sd) | Run 2 mean active | score | Run 3 peak | Run 4 peak | Run 5 tips (step, cop density) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for nb in ["cross", "von-neumann", "disk"]:
+        for rr in ["floor", "round-half-even"]:
+            for ca, jp in [("move", "off-lattice"), ("move", "stay-on-site"), ("take-site", "off-lattice")]:
+                conv = dict(neighbourhood=nb, ratio_rule=rr, cop_after_arrest=ca, jail_placement=jp)
+                st = punctuation(R.runs("epstein-run2", steps, **conv))
+                r3 = R.runs("epstein-run3", 300, **conv)
+                r4 = R.runs("epstein-run4", 300, **conv)
+                r5 = R.runs("epstein-run5", 400, **conv)
+
+                def pk(rs):
+                    return mean([max(r["active"] for r in rows if r["step"] >= 77) for rows in rs])
+
+                tips = [next((r for r in rows if r["step"] > 50 and r["active"] > 50), None) for rows in r5]
+                t = [x for x in tips if x is not None]
+                tip = f"{len(t)}/{R.seeds}" + (
+                    f" ({mean([x['step'] for x in t]):.0f}, {mean([x['cops'] for x in t]) / 1600:.3f})" if t else "")
+                print(f"| {nb}, {rr}, {ca}, {jp} | {fmt(st['wait_mean'])} ({fmt(st['wait_sd'])}) | "
+                      f"{fmt(st['total_mean'], 0)} ({fmt(st['total_sd'], 0)}) | {st['mean_active']:.1f} | "
+                      f"{score(st):.2f} | {pk(r3):.0f} | {pk(r4):.0f} | {tip} |", flush=True)
+    print()
+    print("Conventions the paper states, varied on Run 2 as shipped:\n")
     print(PE_HEAD)
-    for nb in CONVENTIONS["neighbourhood"]:
-        for rr in CONVENTIONS["ratio_rule"]:
-            for ro in CONVENTIONS["rule_order"]:
-                for jp in CONVENTIONS["jail_placement"]:
-                    sets = {"neighbourhood": nb, "ratio_rule": rr, "rule_order": ro, "jail_placement": jp}
-                    st = punctuation(R.runs("epstein-run2", steps, **sets))
-                    print(pe_row(f"{nb}, {rr}, {ro}, {jp}", st), flush=True)
+    for label, sets in [("as shipped", {}), ("act, then move (Mesa)", {"rule_order": "act-then-move"}),
+                        ("A counts the agent only when active", {"self_count": "if-active"}),
+                        ("the literal real C/A", {"ratio_rule": "real"})]:
+        st = punctuation(R.runs("epstein-run2", steps, **sets))
+        print(pe_row(f"{label} [score {score(st):.2f}]", st), flush=True)
     print()
 
 
@@ -463,7 +492,7 @@ def main(argv=None):
             explore(R, a.steps_run2)
             return 0
         figs = {"run1": (fig_run1, 500), "run2": (fig_run2, a.steps_run2), "run34": (fig_run34, 300),
-                "run5": (fig_run5, 400), "model2": (fig_model2, 1000)}
+                "run5": (fig_run5, 400), "model2": (fig_model2, 3000)}
         for name in a.only.split(","):
             if name not in figs:
                 print(f"paper.py: unknown figure group {name!r}; choose from {', '.join(figs)}",
