@@ -420,11 +420,10 @@ def fig_model2(R, steps):
 def score(st):
     """Distance of Run 2 from the paper: sum of |log(ours / paper)| over waiting-time
     mean and sd (paper 60, 55) and total-activation mean and sd (708, 230)."""
-    try:
-        return sum(abs(math.log(st[k] / v)) for k, v in
-                   (("wait_mean", 60), ("wait_sd", 55), ("total_mean", 708), ("total_sd", 230)))
-    except (ValueError, ZeroDivisionError, TypeError):
-        return float("inf")
+    vals = [st[k] for k in ("wait_mean", "wait_sd", "total_mean", "total_sd")]
+    if any(math.isnan(v) or v <= 0 for v in vals):
+        return float("nan")  # no outbursts (or too few to measure): no score
+    return sum(abs(math.log(v / p)) for v, p in zip(vals, (60, 55, 708, 230)))
 
 
 def explore(R, steps):
@@ -453,7 +452,7 @@ def explore(R, steps):
                     f" ({mean([x['step'] for x in t]):.0f}, {mean([x['cops'] for x in t]) / 1600:.3f})" if t else "")
                 print(f"| {nb}, {rr}, {ca}, {jp} | {fmt(st['wait_mean'])} ({fmt(st['wait_sd'])}) | "
                       f"{fmt(st['total_mean'], 0)} ({fmt(st['total_sd'], 0)}) | {st['mean_active']:.1f} | "
-                      f"{score(st):.2f} | {pk(r3):.0f} | {pk(r4):.0f} | {tip} |", flush=True)
+                      f"{fmt(score(st), 2)} | {pk(r3):.0f} | {pk(r4):.0f} | {tip} |", flush=True)
     print()
     print("Conventions the paper states, varied on Run 2 as shipped:\n")
     print(PE_HEAD)
@@ -461,7 +460,7 @@ def explore(R, steps):
                         ("A counts the agent only when active", {"self_count": "if-active"}),
                         ("the literal real C/A", {"ratio_rule": "real"})]:
         st = punctuation(R.runs("epstein-run2", steps, **sets))
-        print(pe_row(f"{label} [score {score(st):.2f}]", st), flush=True)
+        print(pe_row(f"{label} [score {fmt(score(st), 2)}]", st), flush=True)
     print()
 
 
