@@ -33,7 +33,7 @@
 //! c.step();
 //! assert_eq!(c.fired().len(), 1);
 //! let lattice = c.world(0).unwrap();
-//! assert!(lattice.counts().quiet > 0);
+//! assert_eq!(lattice.counts().quiet + lattice.counts().active + lattice.counts().jailed, 900);
 //! ```
 
 pub mod calendar;
@@ -89,7 +89,7 @@ pub fn example_spec() -> CountrySpec {
             share: 1.0,
             hardship: Uniform::default(),
             risk_aversion: Uniform::default(),
-            legitimacy: 0.8,
+            legitimacy: 0.9,
             threshold: 0.1,
         }],
         police: Default::default(),

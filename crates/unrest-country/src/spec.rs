@@ -238,7 +238,7 @@ impl Default for InformationSpec {
             news_half_life_hours: 0.0,
             safety_in_numbers: 2000.0,
             contagion: 5.0,
-            max_threshold_drop: 0.1,
+            max_threshold_drop: 0.03,
             focal_weekday: None,
             focal_threshold_drop: 0.0,
             focal_hours: 24.0,
