@@ -155,7 +155,10 @@ mod tests {
 
     /// Mean active and mean jailed over steps `burn..steps` of one run.
     fn means(activation: Activation, seed: u64, steps: u64, burn: u64) -> (f64, f64) {
-        let p = Params { activation, ..Params::epstein() };
+        let p = Params {
+            activation,
+            ..Params::epstein()
+        };
         let mut w = World::new(p, vec![], seed).unwrap();
         w.set_tile_side(10);
         let (mut a, mut j) = (0.0, 0.0);
@@ -197,7 +200,11 @@ mod tests {
     fn tiled_docks_with_random_sequential() {
         let seeds = 16u64;
         let (steps, burn) = (150, 30);
-        let run = |act| (0..seeds).map(|s| means(act, 1000 + s, steps, burn)).collect::<Vec<_>>();
+        let run = |act| {
+            (0..seeds)
+                .map(|s| means(act, 1000 + s, steps, burn))
+                .collect::<Vec<_>>()
+        };
         let rs = run(Activation::RandomSequential);
         let tl = run(Activation::Tiled);
         let critical = 1.628 * (2.0 / seeds as f64).sqrt();
@@ -207,15 +214,26 @@ mod tests {
         let mut j_tl: Vec<f64> = tl.iter().map(|m| m.1).collect();
         let d_active = ks_statistic(&mut a_rs, &mut a_tl);
         let d_jailed = ks_statistic(&mut j_rs, &mut j_tl);
-        assert!(d_active < critical, "mean active: D = {d_active:.3} ≥ {critical:.3} ({a_rs:?} vs {a_tl:?})");
-        assert!(d_jailed < critical, "mean jailed: D = {d_jailed:.3} ≥ {critical:.3} ({j_rs:?} vs {j_tl:?})");
+        assert!(
+            d_active < critical,
+            "mean active: D = {d_active:.3} ≥ {critical:.3} ({a_rs:?} vs {a_tl:?})"
+        );
+        assert!(
+            d_jailed < critical,
+            "mean jailed: D = {d_jailed:.3} ≥ {critical:.3} ({j_rs:?} vs {j_tl:?})"
+        );
         // The runs must be doing something for the comparison to mean anything.
         assert!(a_rs.iter().sum::<f64>() > 0.0 && j_rs.iter().sum::<f64>() > 0.0);
     }
 
     #[test]
     fn tiled_steps_keep_the_invariants_and_are_reproducible() {
-        let p = Params { activation: Activation::Tiled, width: 70, height: 50, ..Params::epstein() };
+        let p = Params {
+            activation: Activation::Tiled,
+            width: 70,
+            height: 50,
+            ..Params::epstein()
+        };
         let mut a = World::new(p.clone(), vec![], 7).unwrap();
         let mut b = World::new(p, vec![], 7).unwrap();
         a.set_tile_side(16);
@@ -226,7 +244,15 @@ mod tests {
             a.check_invariants().unwrap();
         }
         // Agents are numbered in site order when the world is built.
-        let c = World::new(Params { activation: Activation::Tiled, ..Params::epstein() }, vec![], 3).unwrap();
+        let c = World::new(
+            Params {
+                activation: Activation::Tiled,
+                ..Params::epstein()
+            },
+            vec![],
+            3,
+        )
+        .unwrap();
         let sites: Vec<u32> = (0..c.agent_slots()).map(|i| c.pos[i]).collect();
         assert!(sites.windows(2).all(|p| p[0] < p[1]));
     }
