@@ -674,13 +674,21 @@ impl Country {
         }
         let national_share = self.news_national;
         let date = self.cal.date_of(t);
-        let focal = m::focal_day_drop(
-            date.weekday().num_days_from_monday(),
-            f64::from(date.hour()),
-            self.focal,
-            info.focal_threshold_drop,
-            info.focal_hours,
-        );
+        let focal_on = match &info.focal_from {
+            Some(d) => parse_datetime(d).map(|d| date >= d).unwrap_or(false),
+            None => true,
+        };
+        let focal = if !focal_on {
+            0.0
+        } else {
+            m::focal_day_drop(
+                date.weekday().num_days_from_monday(),
+                f64::from(date.hour()),
+                self.focal,
+                info.focal_threshold_drop,
+                info.focal_hours,
+            )
+        };
         let conc: f64 = self
             .concessions
             .iter()
@@ -1013,6 +1021,9 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
         1.0,
     )?;
     range("information.focal_hours".into(), inf.focal_hours, 0.0, 24.0)?;
+    if let Some(d) = &inf.focal_from {
+        parse_datetime(d).map_err(|m| err("information.focal_from", m))?;
+    }
     if let Some(d) = &inf.focal_weekday {
         if weekday_index(d).is_none() {
             return Err(err(

@@ -215,6 +215,9 @@ pub struct InformationSpec {
     /// Threshold drop on focal days (needs `focal_weekday`).
     #[serde(default)]
     pub focal_threshold_drop: f64,
+    /// Date from which focal days count (marches are called from then on).
+    #[serde(default)]
+    pub focal_from: Option<String>,
     /// Steps of the focal day from its start during which the drop applies.
     #[serde(default = "default_focal_hours")]
     pub focal_hours: f64,
@@ -241,6 +244,7 @@ impl Default for InformationSpec {
             max_threshold_drop: 0.03,
             focal_weekday: None,
             focal_threshold_drop: 0.0,
+            focal_from: None,
             focal_hours: 24.0,
         }
     }

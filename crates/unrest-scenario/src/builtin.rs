@@ -66,6 +66,11 @@ pub const COUNTRY_BUILTINS: &[(&str, &str, &str)] = &[
         "Country: January 2022 in Kazakhstan — LPG shock, spread, emergency, lethal force, CSTO",
         include_str!("../scenarios/kazakhstan-2022.toml"),
     ),
+    (
+        "belarus-2020",
+        "Country: Belarus 2020 — disputed election, blackout, torture, weekly marches, loyal forces",
+        include_str!("../scenarios/belarus-2020.toml"),
+    ),
 ];
 
 /// The text of a built-in country scenario.
