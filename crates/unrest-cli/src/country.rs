@@ -39,7 +39,13 @@ pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
     let sc = load(&args.scenario, &sets, args.seed)?;
     let started = Instant::now();
     let mut c = Country::new(sc.spec.clone(), sc.lattice.clone(), sc.seed).map_err(|e| e.to_string())?;
-    c.run();
+    // `Country::run`, one step at a time, with a progress bar (1:1 runs are long).
+    let bar = crate::run::progress_bar(c.last_step().saturating_sub(c.step_index()));
+    while c.step_index() < c.last_step() {
+        c.step();
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     let (outcome, at) = c.outcome();
     let nat = c.national();

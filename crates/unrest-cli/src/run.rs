@@ -52,7 +52,12 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         World::new(scenario.params.clone(), scenario.schedule.clone(), scenario.seed).map_err(|e| e.to_string())?;
     let mut series: Vec<Counts> = Vec::with_capacity(scenario.steps as usize + 1);
     series.push(world.counts());
-    world.run(scenario.steps, |c| series.push(*c));
+    let bar = progress_bar(scenario.steps);
+    world.run(scenario.steps, |c| {
+        series.push(*c);
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
     let mut summary = Summary::from_series(&series, args.outburst_threshold);
     summary.wall_seconds = started.elapsed().as_secs_f64();
     summary.scenario = scenario.name.clone();
@@ -84,6 +89,20 @@ pub fn run(args: RunArgs) -> Result<(), String> {
         None => print_summary(&summary),
     }
     Ok(())
+}
+
+/// A progress bar on stderr for runs long enough to wait for; hidden when
+/// stderr is not a terminal (pipes, CI, tests), so output bytes never change.
+pub fn progress_bar(steps: u64) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(steps);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps, {per_sec}, eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
 }
 
 fn print_summary(s: &Summary) {
