@@ -8,6 +8,7 @@ mod run;
 mod serve;
 mod runner;
 mod sweep;
+mod calibrate;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +35,8 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Heat map of a sweep metric over two varied parameters (SVG).
     SweepPlot(sweep::SweepPlotArgs),
+    /// Calibrate parameters by approximate Bayesian computation against target statistics.
+    Calibrate(calibrate::CalibrateArgs),
     /// Serve the live view in the browser (loopback only unless --bind).
     Serve(serve::ServeArgs),
     /// List the built-in scenarios.
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::SweepPlot(args) => sweep::sweep_plot(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
         Command::List => {
             for (name, summary, _) in unrest_scenario::BUILTINS.iter().chain(unrest_scenario::COUNTRY_BUILTINS) {
                 println!("{name:<22} {summary}");

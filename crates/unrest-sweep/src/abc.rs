@@ -2,8 +2,10 @@
 //! Beaumont, Zhang & Balding 2002 for the quantile form used here).
 //!
 //! 1. Draw `draws` parameter sets θᵢ from independent uniform priors.
-//! 2. Run the model once per θᵢ (seed `derive(seed, i)`) and compute its
-//!    summary statistics sᵢ (metrics of the run).
+//! 2. Run the model once per θᵢ (seed `derive(seed, i)`), or `replicates`
+//!    times (seeds `derive(derive(seed, i), r)`), and compute its summary
+//!    statistics sᵢ (metrics of the run; with replicates, numeric ones
+//!    averaged and categorical ones by majority).
 //! 3. Distance to the target statistics t:
 //!    `d(sᵢ, t) = sqrt( Σⱼ wⱼ · ((sᵢⱼ − tⱼ) / scaleⱼ)² )`, where `scaleⱼ` is
 //!    the median absolute deviation of statistic j over all draws (×1.4826,
@@ -148,6 +150,9 @@ pub struct AbcOptions {
     /// Fraction of draws accepted, in (0, 1].
     pub accept: f64,
     pub seed: u64,
+    /// Runs per draw; numeric statistics are averaged over them (use with a
+    /// target that is itself an average), categorical ones take the mode.
+    pub replicates: u64,
     pub jobs: Option<usize>,
     pub progress: bool,
 }
@@ -236,7 +241,9 @@ pub fn abc_rejection(
             let mut rng = Pcg64::seed_from_u64(derive(param_seed, i));
             Draw {
                 index: i,
-                seed: derive(opts.seed, i),
+                // 63 bits, so that the seed fits a scenario file's TOML integer
+                // (the best-fit file carries it).
+                seed: derive(opts.seed, i) & (i64::MAX as u64),
                 params: priors.iter().map(|p| p.draw(&mut rng)).collect(),
                 stats: Vec::new(),
                 distance: f64::INFINITY,
@@ -271,22 +278,35 @@ pub fn abc_rejection(
         .num_threads(opts.jobs.unwrap_or(0))
         .build()
         .map_err(|e| e.to_string())?;
+    let replicates = opts.replicates.max(1);
     let results: Vec<Result<Vec<Value>, String>> = pool.install(|| {
         draws
             .par_iter()
             .map(|d| {
-                let out = runner
-                    .run(base, &overrides_of(&d.params), d.seed, false)
-                    .map_err(|e| format!("draw {}: {e}", d.index))?;
+                let mut runs = Vec::with_capacity(replicates as usize);
+                for r in 0..replicates {
+                    // One replicate keeps the draw's own seed; more derive from it.
+                    let seed = if replicates == 1 { d.seed } else { derive(d.seed, r) };
+                    let out = runner
+                        .run(base, &overrides_of(&d.params), seed, false)
+                        .map_err(|e| format!("draw {}: {e}", d.index))?;
+                    runs.push(out);
+                }
                 bar.inc(1);
                 Ok(target
                     .stats
                     .iter()
                     .map(|(s, _)| {
-                        out.metrics
+                        let values: Vec<Value> = runs
                             .iter()
-                            .find(|(n, _)| n == s)
-                            .map_or(Value::Null, |(_, v)| v.clone())
+                            .map(|o| {
+                                o.metrics
+                                    .iter()
+                                    .find(|(n, _)| n == s)
+                                    .map_or(Value::Null, |(_, v)| v.clone())
+                            })
+                            .collect();
+                        summarise(&values)
                     })
                     .collect())
             })
@@ -320,6 +340,31 @@ pub fn abc_rejection(
         accepted: order,
         scales,
     })
+}
+
+/// A statistic over a draw's replicates: the mean of the numeric values
+/// (missing ones left out; missing if all are), else the most frequent value
+/// (ties to the first seen).
+fn summarise(values: &[Value]) -> Value {
+    if values.len() == 1 {
+        return values[0].clone();
+    }
+    let nums: Vec<f64> = values.iter().filter_map(Value::as_f64).collect();
+    if values.iter().all(|v| matches!(v, Value::Null) || v.as_f64().is_some()) {
+        return if nums.is_empty() {
+            Value::Null
+        } else {
+            Value::F64(nums.iter().sum::<f64>() / nums.len() as f64)
+        };
+    }
+    let mut best = (&Value::Null, 0);
+    for v in values {
+        let n = values.iter().filter(|w| *w == v).count();
+        if n > best.1 {
+            best = (v, n);
+        }
+    }
+    best.0.clone()
 }
 
 /// Per statistic: 1.4826 × MAD over the draws; |target| or 1 if that is 0.
@@ -374,6 +419,60 @@ fn distance(stats: &[Value], target: &Target, scales: &[f64], penalties: &[f64])
     sum.sqrt()
 }
 
+/// The draws as a table: `draw`, `seed`, the parameters, the statistics,
+/// `distance` and `accepted`; with `accepted_only`, the posterior sample,
+/// closest first.
+pub fn draws_batch(result: &AbcResult, accepted_only: bool) -> Result<arrow_array::RecordBatch, String> {
+    use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, UInt64Array};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+    let order: Vec<usize> = if accepted_only {
+        result.accepted.clone()
+    } else {
+        (0..result.draws.len()).collect()
+    };
+    let accepted: std::collections::HashSet<usize> = result.accepted.iter().copied().collect();
+    let rows: Vec<&Draw> = order.iter().map(|&i| &result.draws[i]).collect();
+    let mut fields = vec![
+        Field::new("draw", DataType::Int64, false),
+        Field::new("seed", DataType::UInt64, false),
+    ];
+    let mut cols: Vec<ArrayRef> = vec![
+        Arc::new(rows.iter().map(|d| d.index as i64).collect::<Int64Array>()),
+        Arc::new(rows.iter().map(|d| d.seed).collect::<UInt64Array>()),
+    ];
+    for (p, prior) in result.priors.iter().enumerate() {
+        let kind = if prior.integer { Kind::I64 } else { Kind::F64 };
+        let (f, c) = crate::table::value_column(&prior.name, kind, false, rows.iter().map(|d| d.params[p].clone()))?;
+        fields.push(f);
+        cols.push(c);
+    }
+    for (j, (name, t)) in result.target.stats.iter().enumerate() {
+        let kind = if matches!(t, Value::Str(_)) {
+            Kind::Str
+        } else {
+            Kind::F64
+        };
+        let values = rows.iter().map(|d| match &d.stats[j] {
+            Value::I64(n) => Value::F64(*n as f64),
+            v => v.clone(),
+        });
+        let (f, c) = crate::table::value_column(name, kind, true, values)?;
+        fields.push(f);
+        cols.push(c);
+    }
+    fields.push(Field::new("distance", DataType::Float64, false));
+    cols.push(Arc::new(rows.iter().map(|d| d.distance).collect::<Float64Array>()));
+    fields.push(Field::new("accepted", DataType::Boolean, false));
+    cols.push(Arc::new(
+        order
+            .iter()
+            .map(|i| Some(accepted.contains(i)))
+            .collect::<BooleanArray>(),
+    ));
+    arrow_array::RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| e.to_string())
+}
+
 /// The marginal posterior histograms (accepted draws, 20 bins over each
 /// prior's range) as SVG, one panel per parameter.
 pub fn marginals_svg(result: &AbcResult) -> Result<String, String> {
@@ -383,7 +482,8 @@ pub fn marginals_svg(result: &AbcResult) -> Result<String, String> {
     let rows = n.div_ceil(cols);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (380 * cols as u32, 300 * rows as u32 + 40)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, ((380 * cols as u32).max(640), 300 * rows as u32 + 40))
+            .into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(&x))?;
         let root = root
             .titled(
@@ -441,7 +541,8 @@ pub fn marginals_svg(result: &AbcResult) -> Result<String, String> {
     Ok(svg)
 }
 
-/// `text` (a scenario file) with `params` set in `[params]`, `name` and
+/// `text` (a scenario file) with `params` set in `[params]` (`steps` at the
+/// top), `name` and
 /// `seed` replaced, and a header saying where it came from. Comments and
 /// layout of the original are kept.
 pub fn scenario_with(
@@ -458,6 +559,12 @@ pub fn scenario_with(
         doc["params"] = toml_edit::table();
     }
     for (k, v) in params {
+        // `steps` is a top-level key of a scenario file; the rest are parameters.
+        let table = if unrest_scenario::TOP_LEVEL_KEYS.contains(&k.as_str()) {
+            doc.as_item_mut()
+        } else {
+            &mut doc["params"]
+        };
         let mut value: toml_edit::Value = match v {
             Value::F64(x) => (*x).into(),
             Value::I64(n) => (*n).into(),
@@ -466,10 +573,10 @@ pub fn scenario_with(
             Value::Null => continue,
         };
         // Keep the comment that followed the old value.
-        if let Some(old) = doc["params"].get(k.as_str()).and_then(|i| i.as_value()) {
+        if let Some(old) = table.get(k.as_str()).and_then(|i| i.as_value()) {
             *value.decor_mut() = old.decor().clone();
         }
-        doc["params"][k.as_str()] = toml_edit::Item::Value(value);
+        table[k.as_str()] = toml_edit::Item::Value(value);
     }
     let header: String = header.lines().map(|l| format!("# {l}\n")).collect();
     Ok(format!("{header}{doc}"))
@@ -509,6 +616,7 @@ mod tests {
             draws: 2000,
             accept: 0.02,
             seed: 5,
+            replicates: 1,
             jobs: Some(jobs),
             progress: false,
         };
@@ -532,6 +640,7 @@ mod tests {
             draws: 10,
             accept: 0.1,
             seed: 1,
+            replicates: 2,
             jobs: Some(1),
             progress: false,
         };

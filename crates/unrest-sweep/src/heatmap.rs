@@ -164,7 +164,8 @@ pub fn heatmap_svg(batch: &RecordBatch, req: &HeatmapRequest) -> Result<String, 
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())
+            // A segmented a..b range has b − a + 1 segments: one per cell.
+            .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())
             .map_err(|x| e(&x))?;
         let fmt = |labels: &[String], v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),

@@ -103,6 +103,17 @@ fn value_array(kind: Kind, values: impl Iterator<Item = Value>) -> Result<ArrayR
     })
 }
 
+/// A named column of values of one kind (for tables other than `runs`).
+pub fn value_column(
+    name: &str,
+    kind: Kind,
+    nullable: bool,
+    values: impl Iterator<Item = Value>,
+) -> Result<(Field, ArrayRef), String> {
+    let array = value_array(kind, values).map_err(|e| format!("column `{name}`: {e}"))?;
+    Ok((Field::new(name, data_type(kind), nullable), array))
+}
+
 /// The rows as a record batch of `schema` (from [`runs_schema`]).
 pub fn runs_batch(schema: &SchemaRef, rows: &[RunRow]) -> Result<RecordBatch, String> {
     let mut cols: Vec<ArrayRef> = vec![

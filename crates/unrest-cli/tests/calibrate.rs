@@ -1,0 +1,112 @@
+//! `unrest calibrate` recovers a known legitimacy from synthetic data.
+//!
+//! The synthetic "observations" are made by the model itself: an `unrest
+//! sweep` at legitimacy 0.75 (8 replicates), averaged. ABC rejection with a
+//! flat prior on [0.6, 0.95], averaging 4 runs per draw like the target
+//! averages its replicates, must then put the truth inside its 90% interval
+//! and its posterior mean near it, and write a best-fit scenario that
+//! `unrest check` accepts.
+
+use std::process::{Command, Output};
+
+fn unrest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unrest"))
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+const TRUE_LEGITIMACY: f64 = 0.75;
+
+#[test]
+fn abc_recovers_legitimacy_from_synthetic_mean_active_and_jailed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    let spec = format!(
+        "scenario = \"epstein-run2\"\nseed = 5\nreplicates = 8\nmetrics = [\"mean_active\", \"mean_jailed\"]\n\
+         [set]\nsteps = 60\nwidth = 20\nheight = 20\n[vary]\nlegitimacy = [{TRUE_LEGITIMACY}]\n"
+    );
+    std::fs::write(d("synth.toml"), spec).unwrap();
+    ok(&unrest(&["sweep", &d("synth.toml"), "--out", &d("synth"), "--csv"]));
+    let csv = std::fs::read_to_string(d("synth/runs.csv")).unwrap();
+    let rows: Vec<Vec<f64>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').skip(5).map(|x| x.parse().unwrap()).collect())
+        .collect();
+    let mean = |j: usize| rows.iter().map(|r| r[j]).sum::<f64>() / rows.len() as f64;
+    std::fs::write(
+        d("target.toml"),
+        format!(
+            "name = \"synthetic\"\n[stats]\nmean_active = {}\nmean_jailed = {}\n",
+            mean(0),
+            mean(1)
+        ),
+    )
+    .unwrap();
+
+    let out = ok(&unrest(&[
+        "calibrate",
+        "epstein-run2",
+        "--target",
+        &d("target.toml"),
+        "--param",
+        "legitimacy=0.6:0.95",
+        "--set",
+        "steps=60",
+        "--set",
+        "width=20",
+        "--set",
+        "height=20",
+        "--replicates",
+        "4",
+        "--draws",
+        "250",
+        "--accept",
+        "0.05",
+        "--out",
+        &d("cal"),
+    ]));
+    let line = out.lines().find(|l| l.trim_start().starts_with("legitimacy")).unwrap();
+    let nums: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let (post_mean, lo, hi) = (nums[0], nums[2], nums[3]);
+    assert!(
+        (post_mean - TRUE_LEGITIMACY).abs() < 0.05,
+        "posterior mean {post_mean}: {out}"
+    );
+    assert!(lo <= TRUE_LEGITIMACY && TRUE_LEGITIMACY <= hi, "{out}");
+    assert!(hi - lo < 0.25, "the posterior should be narrower than the prior: {out}");
+    for f in ["draws.parquet", "posterior.parquet", "posterior.svg", "best.toml"] {
+        assert!(dir.path().join("cal").join(f).exists(), "{f}");
+    }
+    let check = ok(&unrest(&["check", &d("cal/best.toml")]));
+    assert!(check.contains("epstein-run2-calibrated: ok (60 steps"), "{check}");
+
+    let e = unrest(&[
+        "calibrate",
+        "epstein-run2",
+        "--target",
+        &d("target.toml"),
+        "--param",
+        "legitimacy=1:0",
+    ]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("expected NAME=MIN:MAX"));
+    std::fs::write(d("bad.toml"), "[stats]\npeak = 3\n").unwrap();
+    let e = unrest(&[
+        "calibrate",
+        "epstein-run2",
+        "--target",
+        &d("bad.toml"),
+        "--param",
+        "legitimacy=0.5:0.9",
+    ]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("target statistic `peak` is not reported"));
+}
