@@ -71,6 +71,11 @@ pub const COUNTRY_BUILTINS: &[(&str, &str, &str)] = &[
         "Country: Belarus 2020 — disputed election, blackout, torture, weekly marches, loyal forces",
         include_str!("../scenarios/belarus-2020.toml"),
     ),
+    (
+        "euromaidan-2014",
+        "Country: Euromaidan 2013-14 — dispersal backlash, repressive laws, killings, police defect",
+        include_str!("../scenarios/euromaidan-2014.toml"),
+    ),
 ];
 
 /// The text of a built-in country scenario.
