@@ -120,7 +120,7 @@ fn write_slurm(args: &SweepArgs, plan: &unrest_sweep::Plan, out: &Path) -> Resul
     // Fail now, not on the cluster, if a point is invalid.
     for p in 0..plan.points.len() as u64 {
         unrest_sweep::Runner::check(&CliRunner, &plan.spec.scenario, &plan.overrides(p))
-            .map_err(|e| format!("point {p} ({}): {e}", exec::describe(plan, p)))?;
+            .map_err(|e| exec::point_error(plan, p, &e))?;
     }
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let binary = std::env::current_exe().map_err(|e| format!("cannot find the unrest binary: {e}"))?;

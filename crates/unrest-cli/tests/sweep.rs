@@ -240,6 +240,8 @@ assert runs.num_rows == 96, runs.num_rows
 assert runs.column("run").to_pylist() == list(range(96))
 assert str(runs.schema.field("seed").type) == "uint64"
 meta = runs.schema.metadata
+file_meta = pq.read_metadata(out + "/runs.parquet").metadata
+assert meta == {k: v for k, v in file_meta.items() if k != b"ARROW:schema"}, (meta, file_meta)
 assert meta[b"unrest.sweep.table"] == b"runs" and len(meta[b"unrest.sweep.spec_hash"]) == 24
 with open(out + "/runs.csv") as f:
     rows = list(csv.DictReader(f))
@@ -285,7 +287,7 @@ fn spec_errors_name_file_line_and_column() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("unknown parameter `cop_densty`"), "{err}");
     assert!(
-        err.contains("point 0 (legitimacy=0.6, cop_densty=0.02, threshold="),
+        err.contains("spec.toml:13:14: point 0 (legitimacy=0.6, cop_densty=0.02, threshold="),
         "{err}"
     );
     let o = unrest(&["sweep", spec.to_str().unwrap(), "--shard", "3/3"]);

@@ -206,7 +206,7 @@ pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Resul
     for p in 0..plan.points.len() as u64 {
         runner
             .check(base, &plan.overrides(p))
-            .map_err(|e| format!("point {p} ({}): {e}", describe(plan, p)))?;
+            .map_err(|e| point_error(plan, p, &e))?;
     }
 
     let journal_state = Journal::open(&journal, plan, opts.shard)?;
@@ -289,6 +289,23 @@ pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Resul
     std::fs::remove_dir_all(&journal).map_err(|e| format!("cannot remove {}: {e}", journal.display()))?;
     report.wall_seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// A point that does not make a valid model: the runner's message, placed
+/// at the spec key it blames (a `--set KEY=` in the message), if any.
+pub fn point_error(plan: &Plan, point: u64, e: &str) -> String {
+    let msg = format!("point {point} ({}): {e}", describe(plan, point));
+    let blamed = plan
+        .spec
+        .set
+        .iter()
+        .map(|(k, _)| k)
+        .chain(&plan.params)
+        .find(|k| e.contains(&format!("--set {k}=")));
+    match blamed {
+        Some(k) => unrest_scenario::ScenarioError::at(plan.spec.key_location(k), msg).to_string(),
+        None => msg,
+    }
 }
 
 /// `legitimacy=0.7, cop_density=0.04`: a point for messages.

@@ -253,6 +253,17 @@ impl SweepSpec {
         Location::of_key(&self.text, path, false).with_origin(&self.origin)
     }
 
+    /// Where parameter `key` is given: in `[set]`, `[vary]` or `[sample]`.
+    pub fn key_location(&self, key: &str) -> Location {
+        if self.set.iter().any(|(k, _)| k == key) {
+            self.locate(&["set", key])
+        } else if self.vary.iter().any(|(k, _)| k == key) {
+            self.locate(&["vary", key])
+        } else {
+            self.locate(&["sample", "ranges", key])
+        }
+    }
+
     fn check_names(&self) -> Result<(), ScenarioError> {
         let mut seen: Vec<(&str, &str)> = self.set.iter().map(|(k, _)| (k.as_str(), "set")).collect();
         let sampled = self.sample.iter().flat_map(|s| s.ranges.iter().map(|(k, _, _)| k));

@@ -193,7 +193,14 @@ pub fn write_parquet(path: &Path, batch: &RecordBatch, meta: &[(String, String)]
     {
         // The schema without metadata: what a file holds must not depend on
         // where its batches were read from.
-        let schema = Arc::new(Schema::new(batch.schema().fields().clone()));
+        // The metadata goes into the Arrow schema as well, which is where
+        // pyarrow, pandas and polars look for it.
+        let schema = Arc::new(Schema::new_with_metadata(
+            batch.schema().fields().clone(),
+            meta.iter()
+                .cloned()
+                .collect::<std::collections::HashMap<String, String>>(),
+        ));
         let batch = RecordBatch::try_new(schema.clone(), batch.columns().to_vec()).map_err(|e| e.to_string())?;
         let mut w = ArrowWriter::try_new(&mut bytes, schema, Some(props)).map_err(|e| e.to_string())?;
         w.write(&batch).map_err(|e| e.to_string())?;
