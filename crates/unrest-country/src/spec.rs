@@ -161,7 +161,7 @@ fn default_threshold() -> f64 {
 
 /// `[police]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct PoliceSpec {
     /// Police officers per 100,000 residents.
     pub per_100k: f64,
@@ -189,7 +189,7 @@ impl Default for PoliceSpec {
 
 /// `[information]`: the coupling of a citizen's decision to activity beyond vision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct InformationSpec {
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -252,7 +252,7 @@ impl Default for InformationSpec {
 
 /// `[legitimacy]`: how perceived legitimacy moves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct LegitimacySpec {
     /// Whether visible repression lowers legitimacy (backlash).
     #[serde(default = "yes")]
@@ -287,7 +287,7 @@ impl Default for LegitimacySpec {
 
 /// `[deterrence]`: how the threat of force enters net risk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct DeterrenceSpec {
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -313,7 +313,7 @@ impl Default for DeterrenceSpec {
 
 /// `[loyalty]`: security-force loyalty and regime collapse.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct LoyaltySpec {
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -345,7 +345,7 @@ impl Default for LoyaltySpec {
 
 /// `[detention]`: jail terms and convictions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct DetentionSpec {
     /// Jail terms are drawn from U(0, max_jail_days) (in days, turned into steps).
     pub max_jail_days: f64,
@@ -364,7 +364,7 @@ impl Default for DetentionSpec {
 
 /// `[foreign]`: the ally whose forces may be deployed by events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct ForeignSpec {
     pub name: String,
     /// Share of deployed personnel on public-order duty (the rest guard sites).
@@ -382,7 +382,7 @@ impl Default for ForeignSpec {
 
 /// `[outcome]`: how a run is classified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct OutcomeSpec {
     /// The protest is over once national activity stays below this share of its peak.
     pub ended_share: f64,
