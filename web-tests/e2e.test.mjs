@@ -93,6 +93,31 @@ test("the live view plays, marks a fired event and shows a broken upload's place
 
     mkdirSync(dirname(SHOT), { recursive: true });
     await page.screenshot({ path: SHOT, fullPage: true });
+
+    // A country: its regions appear as a heat map; clicking one opens its lattice.
+    const country = await page.evaluate(async () => {
+      const list = await (await fetch("/api/scenarios")).json();
+      const c = list.builtins.find((b) => b.kind === "country");
+      return c && c.name;
+    });
+    assert.ok(country, "a country scenario is built in");
+    await page.selectOption("#scenario-picker", country);
+    await page.click("#load");
+    await page.waitForSelector("#regions:not([hidden]) button");
+    const regions = await page.$$("#regions button");
+    assert.ok(regions.length > 1);
+    await page.click("#step");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) >= 1);
+    const last = regions.length - 1;
+    await page.click(`#regions button[data-region="${last}"]`);
+    await page.waitForSelector(`#regions button[data-region="${last}"].sel`);
+    const name = (await page.textContent(`#regions button[data-region="${last}"]`)).split(/\d/)[0].trim();
+    assert.match(await page.textContent("#sampling"), new RegExp(`region ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) >= 30, null, { timeout: 30_000 });
+    await page.click("#play");
+    await page.screenshot({ path: SHOT.replace(/\.png$/, "-country.png"), fullPage: true });
     assert.deepEqual(errors, [], "no script errors on the page");
   } finally {
     await ctx.close();

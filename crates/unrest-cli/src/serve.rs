@@ -8,8 +8,8 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Scenario a new tab starts with: a built-in name or a TOML file (others
-    /// can be picked or uploaded on the page).
+    /// Scenario a new tab starts with: a built-in name or a TOML file, lattice
+    /// or country (others can be picked or uploaded on the page).
     #[arg(default_value = "epstein-run2")]
     pub scenario: String,
     /// Port to listen on (0: any free port).
@@ -31,23 +31,22 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), String> {
-    let scenario = unrest_scenario::Scenario::load(&args.scenario, &[]).map_err(|e| e.to_string())?;
+    let scenario = unrest_scenario::load_any(&args.scenario, &[]).map_err(|e| e.to_string())?;
     if args.max_sessions == 0 {
         return Err("--max-sessions must be at least 1".into());
     }
-    if scenario.params.sites() > args.max_sites {
+    let sites = unrest_web::sim::estimated_sites(&scenario);
+    if sites.is_nan() || sites > args.max_sites as f64 {
         return Err(format!(
-            "{} has {} sites, more than --max-sites {}",
-            scenario.name,
-            scenario.params.sites(),
-            args.max_sites
+            "{} needs about {sites:.0} lattice sites, more than --max-sites {}",
+            args.scenario, args.max_sites
         ));
     }
     let mut config = unrest_web::Config::new(scenario);
     config.max_sessions = args.max_sessions;
     config.idle_timeout = Duration::from_secs(args.idle_timeout.max(1));
     config.max_sites = args.max_sites;
-    let name = config.default_scenario.name.clone();
+    let name = args.scenario.clone();
     let addr = SocketAddr::new(args.bind, args.port);
     unrest_web::run(addr, config, |bound| {
         if !bound.ip().is_loopback() {

@@ -114,6 +114,7 @@ function onMessage(m) {
     state.events = [];
     $("event-log").replaceChildren();
     $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}`;
+    buildRegions(m.info);
     $("scenario-desc").textContent = m.info.description;
     $("sampling").textContent = `Lattice: ${m.info.sampling}.`;
     $("seed").value = m.info.seed;
@@ -127,6 +128,7 @@ function onMessage(m) {
     state.playing = m.playing;
     state.policy = m.policy || {};
     updateReadouts(m);
+    updateRegions(m);
     for (const n of m.notices) notice(n);
     state.chartDirty = true;
   } else if (m.type === "error") {
@@ -141,6 +143,49 @@ function addEvent(e) {
   li.dataset.event = e.event;
   $("event-log").appendChild(li);
   li.scrollIntoView({ block: "nearest" });
+}
+
+// ----- country view: regions as a heat map -------------------------------------
+
+function buildRegions(info) {
+  const box = $("regions");
+  box.replaceChildren();
+  const country = info.kind === "country";
+  box.hidden = !country;
+  for (const name of ["cop_density", "risk_aversion_scale", "vision"]) $(name).disabled = country;
+  if (!country) return;
+  info.regions.forEach((name, i) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.dataset.region = i;
+    b.title = `open ${name}'s lattice`;
+    b.append(name, document.createElement("b"));
+    b.onclick = () => send({ cmd: "region", index: i });
+    box.appendChild(b);
+  });
+}
+
+// White to red as the active share of free citizens goes from 0 to 20% and above.
+function heat(share) {
+  const t = Math.min(1, Math.sqrt(Math.max(0, share) / 0.2));
+  const mix = (a, b) => Math.round(a + (b - a) * t);
+  return `rgb(${mix(250, 224)}, ${mix(249, 69)}, ${mix(246, 43)})`;
+}
+
+function updateRegions(m) {
+  if (m.view) {
+    $("sampling").textContent = `Lattice: ${m.view.sampling}.`;
+    if (state.info) $("scenario-title").textContent = `${state.info.name} — ${m.view.width}×${m.view.height}`;
+  }
+  const buttons = $("regions").querySelectorAll("button");
+  (m.regions || []).forEach((r, i) => {
+    const b = buttons[i];
+    if (!b) return;
+    b.style.background = heat(r.share);
+    b.style.color = r.share > 0.1 ? "#fff" : "";
+    b.querySelector("b").textContent = `${(100 * r.share).toFixed(1)}% active`;
+    b.classList.toggle("sel", m.view && m.view.region === i);
+  });
 }
 
 // ----- readouts and controls ----------------------------------------------------

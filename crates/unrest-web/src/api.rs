@@ -21,11 +21,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use unrest_scenario::{Scenario, ScenarioError};
+use unrest_scenario::{AnyScenario, CountryScenario, Scenario, ScenarioError};
 
 use crate::assets;
 use crate::session::{Command, CreateError, Registry, Session};
-use crate::sim::{Cell, Control, PolicyEvent};
+use crate::sim::{estimated_sites, Cell, Control, PolicyEvent};
 use crate::Config;
 
 /// Shared state of all handlers.
@@ -73,11 +73,21 @@ fn scenario_error(e: &ScenarioError) -> Response {
 }
 
 async fn scenarios(State(app): AppState) -> Json<Value> {
-    let builtins: Vec<Value> = unrest_scenario::BUILTINS
+    let lattices = unrest_scenario::BUILTINS
         .iter()
-        .map(|(name, summary, _)| json!({ "name": name, "summary": summary }))
-        .collect();
-    Json(json!({ "default": app.config.default_scenario.name, "builtins": builtins }))
+        .map(|(name, summary, _)| json!({ "name": name, "summary": summary, "kind": "lattice" }));
+    let countries = unrest_scenario::COUNTRY_BUILTINS
+        .iter()
+        .map(|(name, summary, _)| json!({ "name": name, "summary": summary, "kind": "country" }));
+    let builtins: Vec<Value> = lattices.chain(countries).collect();
+    Json(json!({ "default": scenario_name(&app.config.default_scenario), "builtins": builtins }))
+}
+
+fn scenario_name(s: &AnyScenario) -> &str {
+    match s {
+        AnyScenario::Lattice(s) => &s.name,
+        AnyScenario::Country(c) => &c.spec.name,
+    }
 }
 
 async fn status(State(app): AppState) -> Json<Value> {
@@ -92,31 +102,43 @@ async fn status(State(app): AppState) -> Json<Value> {
 
 /// Finds a scenario by name among the server's default and the built-ins,
 /// never on disk.
-fn named_scenario(app: &App, name: &str) -> Result<Scenario, Response> {
-    if name == app.config.default_scenario.name {
+fn named_scenario(app: &App, name: &str) -> Result<AnyScenario, Response> {
+    if name == scenario_name(&app.config.default_scenario) {
         return Ok(app.config.default_scenario.clone());
     }
-    match unrest_scenario::builtin(name) {
-        Some(text) => Scenario::parse(text, &format!("<built-in {name}>")).map_err(|e| scenario_error(&e)),
-        None => Err(error(
-            StatusCode::NOT_FOUND,
-            format!(
-                "unknown scenario {name:?}; built-ins: {}",
-                unrest_scenario::builtin_names().join(", ")
-            ),
-        )),
+    let origin = format!("<built-in {name}>");
+    if let Some(text) = unrest_scenario::builtin(name) {
+        return Scenario::parse(text, &origin)
+            .map(AnyScenario::Lattice)
+            .map_err(|e| scenario_error(&e));
     }
+    if let Some(text) = unrest_scenario::country_builtin(name) {
+        return CountryScenario::parse_with(text, &origin, &[])
+            .map(|c| AnyScenario::Country(Box::new(c)))
+            .map_err(|e| scenario_error(&e));
+    }
+    let mut names = unrest_scenario::builtin_names();
+    names.extend(unrest_scenario::COUNTRY_BUILTINS.iter().map(|(n, _, _)| *n));
+    Err(error(
+        StatusCode::NOT_FOUND,
+        format!("unknown scenario {name:?}; built-ins: {}", names.join(", ")),
+    ))
 }
 
-/// Refuses lattices too large for a live view on this server.
-fn check_size(app: &App, s: &Scenario) -> Result<(), Response> {
-    let sites = s.params.sites();
-    if sites > app.config.max_sites {
+/// Refuses scenarios too large for a live view on this server.
+fn check_size(app: &App, s: &AnyScenario) -> Result<(), Response> {
+    let sites = estimated_sites(s);
+    // NaN (a degenerate spec) is refused too.
+    if sites.is_nan() || sites > app.config.max_sites as f64 {
+        let what = match s {
+            AnyScenario::Lattice(s) => format!("a {}×{} lattice has {sites} sites", s.params.width, s.params.height),
+            AnyScenario::Country(c) => format!("{}'s regions need about {sites:.0} sites", c.spec.name),
+        };
         return Err(error(
             StatusCode::UNPROCESSABLE_ENTITY,
             format!(
-                "a {}×{} lattice has {sites} sites; this server shows at most {} (unrest serve --max-sites)",
-                s.params.width, s.params.height, app.config.max_sites
+                "{what}; this server shows at most {} (unrest serve --max-sites)",
+                app.config.max_sites
             ),
         ));
     }
@@ -212,15 +234,23 @@ async fn upload_scenario(
         .filter(|c| !c.is_control())
         .take(100)
         .collect();
-    let scenario = match Scenario::parse(text, &origin) {
+    let parsed = if unrest_scenario::country::is_country_text(text) {
+        CountryScenario::parse_with(text, &origin, &[]).map(|c| AnyScenario::Country(Box::new(c)))
+    } else {
+        Scenario::parse(text, &origin).map(AnyScenario::Lattice)
+    };
+    let scenario = match parsed {
         Ok(s) => s,
         Err(e) => return scenario_error(&e),
     };
     if let Err(r) = check_size(&app, &scenario) {
         return r;
     }
-    let summary = json!({ "name": scenario.name, "width": scenario.params.width,
-        "height": scenario.params.height, "steps": scenario.steps });
+    let summary = match &scenario {
+        AnyScenario::Lattice(s) => json!({ "kind": "lattice", "name": s.name, "width": s.params.width,
+            "height": s.params.height, "steps": s.steps }),
+        AnyScenario::Country(c) => json!({ "kind": "country", "name": c.spec.name, "regions": c.spec.regions.len() }),
+    };
     if !session.send(Command::Load(Box::new(scenario))) {
         return error(StatusCode::GONE, "the session has ended");
     }
@@ -234,11 +264,26 @@ pub enum ClientMsg {
     Play,
     Pause,
     Step,
-    Speed { steps_per_second: Option<f64> },
-    Reset { seed: Option<u64> },
-    Set { param: Control, value: f64 },
-    Fire { event: PolicyEvent },
-    Load { scenario: String },
+    Speed {
+        steps_per_second: Option<f64>,
+    },
+    Reset {
+        seed: Option<u64>,
+    },
+    Set {
+        param: Control,
+        value: f64,
+    },
+    Fire {
+        event: PolicyEvent,
+    },
+    Load {
+        scenario: String,
+    },
+    /// Draw region `index`'s lattice (country scenarios).
+    Region {
+        index: usize,
+    },
 }
 
 /// Largest WebSocket message accepted from a page; commands are tiny and
@@ -288,11 +333,12 @@ fn parse_command(app: &App, text: &str) -> Result<Command, String> {
         ClientMsg::Fire { event } => Command::Fire(event),
         ClientMsg::Load { scenario } => {
             let s = named_scenario(app, &scenario).map_err(|_| format!("unknown scenario {scenario:?}"))?;
-            if s.params.sites() > app.config.max_sites {
+            if check_size(app, &s).is_err() {
                 return Err(format!("{scenario} is too large for this server"));
             }
             Command::Load(Box::new(s))
         }
+        ClientMsg::Region { index } => Command::Region(index),
     })
 }
 
@@ -412,6 +458,8 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
         "step": cursor.last_step,
         "playing": p.playing,
         "steps_per_second": p.speed,
+        "view": { "region": info.region, "sampling": info.sampling, "width": info.width, "height": info.height },
+        "regions": p.regions,
         "controls": p.controls,
         "policy": p.policy,
         "counts": counts,

@@ -17,6 +17,7 @@
 
 pub mod api;
 mod assets;
+pub mod country;
 pub mod session;
 pub mod sim;
 
@@ -24,7 +25,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use unrest_scenario::Scenario;
+use unrest_scenario::AnyScenario;
 
 pub use api::router;
 pub use session::Registry;
@@ -32,8 +33,8 @@ pub use session::Registry;
 /// Server settings; [`Config::new`] gives the defaults.
 #[derive(Clone)]
 pub struct Config {
-    /// The scenario a new tab starts with.
-    pub default_scenario: Scenario,
+    /// The scenario a new tab starts with (a lattice or a country).
+    pub default_scenario: AnyScenario,
     /// Simulations run at once; one more gets HTTP 503.
     pub max_sessions: usize,
     /// A session with no tab attached for this long is dropped.
@@ -49,7 +50,7 @@ pub struct Config {
 }
 
 impl Config {
-    pub fn new(default_scenario: Scenario) -> Self {
+    pub fn new(default_scenario: AnyScenario) -> Self {
         Config {
             default_scenario,
             max_sessions: 16,

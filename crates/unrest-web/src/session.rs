@@ -17,9 +17,9 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use unrest_core::Counts;
-use unrest_scenario::Scenario;
+use unrest_scenario::AnyScenario;
 
-use crate::sim::{Control, FiredEvent, History, LatticeSim, LiveModel, ModelInfo, PolicyEvent};
+use crate::sim::{build, Control, FiredEvent, History, LiveModel, ModelInfo, PolicyEvent};
 
 /// What a tab asks of its simulation (already validated).
 #[derive(Debug)]
@@ -32,7 +32,9 @@ pub enum Command {
     Reset(Option<u64>),
     Set(Control, f64),
     Fire(PolicyEvent),
-    Load(Box<Scenario>),
+    Load(Box<AnyScenario>),
+    /// Draw this region's lattice (country scenarios).
+    Region(usize),
 }
 
 /// The state a session publishes for its tabs.
@@ -46,6 +48,8 @@ pub struct Published {
     /// `LiveModel::controls` and `policy`, as JSON values.
     pub controls: serde_json::Value,
     pub policy: serde_json::Value,
+    /// `LiveModel::regions` (empty for a lattice).
+    pub regions: serde_json::Value,
     /// The latest frame, already encoded.
     pub frame: axum::body::Bytes,
     pub playing: bool,
@@ -146,7 +150,7 @@ impl Registry {
 
     /// Starts a session on `scenario`. The model is built on the session's
     /// own thread; a model that fails to build ends the session with an error.
-    pub fn create(&self, scenario: Scenario, seed: Option<u64>) -> Result<Arc<Session>, CreateError> {
+    pub fn create(&self, scenario: AnyScenario, seed: Option<u64>) -> Result<Arc<Session>, CreateError> {
         let mut sessions = self
             .sessions
             .lock()
@@ -158,11 +162,11 @@ impl Registry {
         let (tx, rx) = mpsc::channel();
         let (vtx, vrx) = tokio::sync::watch::channel(0u64);
         let published = Arc::new(Mutex::new(Published::default()));
-        let model = LatticeSim::new(scenario, seed).map_err(CreateError::Failed)?;
+        let model = build(scenario, seed).map_err(CreateError::Failed)?;
         let thread_pub = Arc::clone(&published);
         std::thread::Builder::new()
             .name(format!("unrest-session-{}", &id[..8]))
-            .spawn(move || run_session(Box::new(model), rx, thread_pub, vtx))
+            .spawn(move || run_session(model, rx, thread_pub, vtx))
             .map_err(|e| CreateError::Failed(format!("cannot start the simulation thread: {e}")))?;
         let session = Arc::new(Session {
             id: id.clone(),
@@ -209,6 +213,8 @@ fn new_session_id() -> String {
     format!("{:016x}{:016x}", words[0], words[1])
 }
 
+const ENDED: &str = "the scenario has reached its last step (its calendar has ended)";
+
 /// Frames are encoded at most this often while playing fast (the page draws
 /// at most ~25 per second anyway).
 const FRAME_INTERVAL: Duration = Duration::from_millis(40);
@@ -249,7 +255,15 @@ fn run_session(
                     Command::Pause => playing = false,
                     Command::Step => {
                         playing = false;
-                        new_counts.push(model.step());
+                        match model.step() {
+                            Some(c) => new_counts.push(c),
+                            None => notices.push(ENDED.into()),
+                        }
+                    }
+                    Command::Region(r) => {
+                        if let Err(e) = model.select_region(r) {
+                            notices.push(e);
+                        }
                     }
                     Command::Speed(s) => speed = s,
                     Command::Reset(seed) => {
@@ -259,9 +273,9 @@ fn run_session(
                         }
                         playing = false;
                     }
-                    Command::Load(scenario) => match LatticeSim::new(*scenario, None) {
+                    Command::Load(scenario) => match build(*scenario, None) {
                         Ok(m) => {
-                            model = Box::new(m);
+                            model = m;
                             playing = false;
                             fresh = true;
                         }
@@ -282,7 +296,13 @@ fn run_session(
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
         if playing && Instant::now() >= next_step {
-            new_counts.push(model.step());
+            match model.step() {
+                Some(c) => new_counts.push(c),
+                None => {
+                    playing = false;
+                    notices.push(ENDED.into());
+                }
+            }
             changed = true;
             let period = speed.map_or(Duration::ZERO, |s| Duration::from_secs_f64(1.0 / s));
             next_step += period;
@@ -316,6 +336,8 @@ fn run_session(
         }
         let keep = p.notices.len().saturating_sub(16);
         p.notices.drain(..keep);
+        p.info = Some(model.info());
+        p.regions = serde_json::to_value(model.regions()).unwrap_or_default();
         p.controls = serde_json::to_value(model.controls()).unwrap_or_default();
         p.policy = serde_json::to_value(model.policy()).unwrap_or_default();
         p.frame = frame.into();

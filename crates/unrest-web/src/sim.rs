@@ -219,6 +219,45 @@ pub struct ModelInfo {
     pub seed: u64,
     /// How cells are downsampled, in words, for the page to show.
     pub sampling: String,
+    /// Region names of a country (empty for a lattice).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<String>,
+    /// The region whose lattice is drawn (countries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<usize>,
+}
+
+/// Builds the model a scenario of either kind needs.
+pub fn build(scenario: unrest_scenario::AnyScenario, seed: Option<u64>) -> Result<Box<dyn LiveModel>, String> {
+    Ok(match scenario {
+        unrest_scenario::AnyScenario::Lattice(s) => Box::new(LatticeSim::new(s, seed)?),
+        unrest_scenario::AnyScenario::Country(c) => Box::new(crate::country::CountrySim::new(*c, seed)?),
+    })
+}
+
+/// Lattice sites a scenario will need, estimated before building it (a
+/// country's regions hold `population / scale` citizens at their density).
+pub fn estimated_sites(scenario: &unrest_scenario::AnyScenario) -> f64 {
+    match scenario {
+        unrest_scenario::AnyScenario::Lattice(s) => s.params.sites() as f64,
+        unrest_scenario::AnyScenario::Country(c) => c
+            .spec
+            .regions
+            .iter()
+            .map(|r| r.population as f64 / c.spec.scale.max(1e-9) / r.density.max(1e-9))
+            .sum(),
+    }
+}
+
+/// One region's activity in the country view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionView {
+    pub name: String,
+    pub active: u32,
+    /// Free citizens (quiet + active): the share's denominator.
+    pub free: u32,
+    /// `active / free`, 0 when nobody is free.
+    pub share: f64,
 }
 
 /// What the session thread needs from a simulation, so that a lattice and a
@@ -228,8 +267,21 @@ pub trait LiveModel: Send {
     /// Starts the same scenario afresh with `seed` (the scenario's own if
     /// `None`): controls and policies return to the scenario's values.
     fn reset(&mut self, seed: Option<u64>) -> Result<(), String>;
-    fn step(&mut self) -> Counts;
+    /// Advances one step; `None` when the scenario cannot go further (a
+    /// country's calendar has ended).
+    fn step(&mut self) -> Option<Counts>;
     fn counts(&self) -> Counts;
+    /// Each region's activity, for the country view (empty for one lattice).
+    fn regions(&self) -> Vec<RegionView> {
+        Vec::new()
+    }
+    /// Which region's lattice `frame` draws.
+    fn select_region(&mut self, region: usize) -> Result<(), String> {
+        let _ = region;
+        Err("this scenario is a single lattice: there are no regions to pick".into())
+    }
+    /// Total lattice sites, for the server's size limit.
+    fn sites(&self) -> usize;
     fn controls(&self) -> ControlValues;
     fn policy(&self) -> PolicyState;
     fn set(&mut self, control: Control, value: f64) -> Result<(), String>;
@@ -366,6 +418,8 @@ impl LiveModel for LatticeSim {
             } else {
                 format!("downsampled: one cell per {block}×{block} sites (most salient state)")
             },
+            regions: Vec::new(),
+            region: None,
         }
     }
 
@@ -374,11 +428,15 @@ impl LiveModel for LatticeSim {
         Ok(())
     }
 
-    fn step(&mut self) -> Counts {
+    fn step(&mut self) -> Option<Counts> {
         let before = self.world.counts();
         let after = self.world.step();
         self.note_deaths(&before, &after);
-        after
+        Some(after)
+    }
+
+    fn sites(&self) -> usize {
+        self.world.params().sites()
     }
 
     fn counts(&self) -> Counts {
@@ -514,30 +572,36 @@ impl LiveModel for LatticeSim {
     }
 
     fn frame(&self) -> Frame {
-        let p = self.world.params();
-        let (w, h) = (p.width, p.height);
-        let mut killed = vec![];
-        if !self.killed.is_empty() {
-            killed = vec![false; p.sites()];
-            for &(s, _) in &self.killed {
-                killed[s as usize] = true;
-            }
-        }
-        let cell = |s: u32| -> Cell {
-            match self.world.site_view(s) {
-                SiteView::Quiet => Cell::Quiet,
-                SiteView::Active => Cell::Active,
-                SiteView::Jailed => Cell::Jailed,
-                SiteView::Cop => match self.world.agent_at(s) {
-                    Some(a) if self.world.is_foreign_cop(a) => Cell::Foreign,
-                    _ => Cell::Police,
-                },
-                SiteView::Empty if !killed.is_empty() && killed[s as usize] => Cell::Killed,
-                SiteView::Empty => Cell::Empty,
-            }
-        };
-        encode_cells(self.world.step_index(), w, h, cell)
+        draw_world(&self.world, &self.killed)
     }
+}
+
+/// Draws a world: cells from its sites, cops split into domestic police and
+/// foreign forces, recently killed citizens' empty sites marked.
+pub fn draw_world(world: &World, killed_recently: &VecDeque<(u32, u64)>) -> Frame {
+    let p = world.params();
+    let (w, h) = (p.width, p.height);
+    let mut killed = vec![];
+    if !killed_recently.is_empty() {
+        killed = vec![false; p.sites()];
+        for &(s, _) in killed_recently {
+            killed[s as usize] = true;
+        }
+    }
+    let cell = |s: u32| -> Cell {
+        match world.site_view(s) {
+            SiteView::Quiet => Cell::Quiet,
+            SiteView::Active => Cell::Active,
+            SiteView::Jailed => Cell::Jailed,
+            SiteView::Cop => match world.agent_at(s) {
+                Some(a) if world.is_foreign_cop(a) => Cell::Foreign,
+                _ => Cell::Police,
+            },
+            SiteView::Empty if !killed.is_empty() && killed[s as usize] => Cell::Killed,
+            SiteView::Empty => Cell::Empty,
+        }
+    };
+    encode_cells(world.step_index(), w, h, cell)
 }
 
 /// Side of the square block of sites one drawn cell stands for.
@@ -669,7 +733,7 @@ mod tests {
         assert!((s.controls().k - 1.5 * k).abs() < 1e-12);
         assert_eq!(s.controls().max_jail_term, Some(60));
         assert_eq!(s.world().domestic_cops(), cops + cops.div_ceil(2));
-        s.step();
+        s.step().unwrap();
         s.fire(PolicyEvent::LiftEmergency).unwrap();
         assert_eq!(s.controls().k, k);
         assert_eq!(s.controls().max_jail_term, Some(30));
@@ -709,7 +773,7 @@ mod tests {
         s.fire(PolicyEvent::LethalForce).unwrap();
         let mut killed_drawn = false;
         for _ in 0..20 {
-            s.step();
+            s.step().unwrap();
             killed_drawn |= s.frame().cells.contains(&(Cell::Killed as u8));
         }
         assert!(s.counts().dead > 0);

@@ -200,3 +200,48 @@ async fn websockets_from_other_sites_are_refused_on_loopback() {
         .insert("Origin", format!("http://{addr}").parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_country_shows_its_regions_and_opens_one() {
+    let addr = start(|_| {}).await;
+    let (_, b) = http(addr, "GET", "/api/scenarios", b"").await;
+    let list = json(&b);
+    let country = list["builtins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "country")
+        .expect("a country built-in is listed")["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = new_session(addr, &format!(r#"{{"scenario": "{country}"}}"#)).await;
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    let hello = until(&mut ws, 10, &mut frames, |v| v["type"] == "scenario").await;
+    assert_eq!(hello["info"]["kind"], "country");
+    let n = hello["info"]["regions"].as_array().unwrap().len();
+    assert!(n > 1);
+    send(&mut ws, r#"{"cmd": "step"}"#).await;
+    let st = until(&mut ws, 10, &mut frames, |v| v["type"] == "state" && step_of(v) == 1).await;
+    assert_eq!(st["regions"].as_array().unwrap().len(), n);
+    send(&mut ws, &format!(r#"{{"cmd": "region", "index": {}}}"#, n - 1)).await;
+    until(&mut ws, 10, &mut frames, |v| {
+        v["type"] == "state" && v["view"]["region"] == n - 1
+    })
+    .await;
+    send(&mut ws, &format!(r#"{{"cmd": "region", "index": {n}}}"#)).await;
+    until(&mut ws, 10, &mut frames, |v| {
+        v["notices"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|x| x.as_str().unwrap().contains("no region")))
+    })
+    .await;
+    send(&mut ws, r#"{"cmd": "fire", "event": "internet_shutdown"}"#).await;
+    let st = until(&mut ws, 10, &mut frames, |v| {
+        v["type"] == "state" && v["events"].as_array().is_some_and(|e| !e.is_empty())
+    })
+    .await;
+    assert_eq!(st["events"][0]["event"], "internet_shutdown");
+    assert_eq!(st["policy"]["internet_shutdown"], true);
+}

@@ -14,7 +14,7 @@ pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 /// Starts a server on 127.0.0.1 with `config` adjusted by `f`.
 pub async fn start(f: impl FnOnce(&mut unrest_web::Config)) -> SocketAddr {
     let scenario = unrest_scenario::Scenario::load("epstein-run2", &[]).unwrap();
-    let mut config = unrest_web::Config::new(scenario);
+    let mut config = unrest_web::Config::new(unrest_scenario::AnyScenario::Lattice(scenario));
     f(&mut config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
