@@ -286,10 +286,15 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
             strip_top + row_h * nreg as f64
         );
         let ty = top + 10.0 + 11.0 * (k % 8) as f64;
+        // Labels near the right edge hang to the left of their line.
+        let (tx, anchor) = if ex > width - right - 110.0 {
+            (ex - 2.0, "end")
+        } else {
+            (ex + 2.0, "start")
+        };
         let _ = write!(
             svg,
-            r#"<text x="{:.1}" y="{ty:.1}" fill="rgb(80,80,80)" font-size="9">{}</text>"#,
-            ex + 2.0,
+            r#"<text x="{tx:.1}" y="{ty:.1}" fill="rgb(80,80,80)" font-size="9" text-anchor="{anchor}">{}</text>"#,
             xml(e.kind)
         );
     }
