@@ -33,7 +33,7 @@ fi
 BIN=${UNREST_BIN:-}
 if [ -z "$BIN" ]; then
   cargo build -q -p unrest-cli
-  BIN=$ROOT/target/debug/unrest
+  BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/unrest
 fi
 
 LOG=$OUT/server.log
