@@ -4,17 +4,20 @@
 use crate::runner::CliRunner;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use unrest_sweep::abc::{abc_rejection, draws_batch, marginals_svg, scenario_with, AbcOptions, Prior, Target};
+use unrest_sweep::abc::{
+    abc_rejection, draws_batch, marginals_svg, scenario_with, AbcOptions, Prior, Target, BUILTIN_TARGETS,
+};
 use unrest_sweep::{table, Value};
 
 #[derive(Args)]
 pub struct CalibrateArgs {
     /// Base scenario: built-in name or TOML file.
     pub scenario: String,
-    /// Target statistics: a TOML file with a [stats] table (statistic = value,
-    /// named like the sweep metrics) and optional [weights].
+    /// Target statistics: a built-in historical episode (KAZ-2022), or a TOML
+    /// file with a [stats] table (statistic = value, named like the sweep
+    /// metrics; dates allowed) and optional [weights].
     #[arg(long)]
-    pub target: PathBuf,
+    pub target: String,
     /// A parameter to calibrate and its uniform prior: NAME=MIN:MAX (repeatable).
     #[arg(long = "param", value_name = "NAME=MIN:MAX", required = true)]
     pub params: Vec<String>,
@@ -45,13 +48,19 @@ pub struct CalibrateArgs {
 pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     let fixed = crate::run::parse_sets(&args.set)?;
     let priors: Vec<Prior> = args.params.iter().map(|p| Prior::parse(p)).collect::<Result<_, _>>()?;
-    let text = std::fs::read_to_string(&args.target).map_err(|e| {
-        format!(
-            "cannot read target {}: {e} (a TOML file with a [stats] table; see docs/experiments.md)",
-            args.target.display()
-        )
-    })?;
-    let target = Target::parse(&text, &args.target.display().to_string())?;
+    let target = match Target::builtin(&args.target) {
+        Some(t) => t?,
+        None => {
+            let text = std::fs::read_to_string(&args.target).map_err(|e| {
+                format!(
+                    "cannot read target {}: {e} (built-in targets: {}; or a TOML file with a [stats] table, see docs/experiments.md)",
+                    args.target,
+                    BUILTIN_TARGETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            Target::parse(&text, &args.target)?
+        }
+    };
     if args.jobs == Some(0) {
         return Err("--jobs must be at least 1".into());
     }
@@ -96,7 +105,9 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
 
     // The best-fitting draw as a scenario file, checked like any other.
     let best = r.best();
-    let base_text = match unrest_scenario::builtin(&args.scenario) {
+    let country = crate::country::is_country(&args.scenario);
+    let base_text = match unrest_scenario::builtin(&args.scenario).or(unrest_scenario::country_builtin(&args.scenario))
+    {
         Some(t) => t.to_string(),
         None => std::fs::read_to_string(&args.scenario).map_err(|e| format!("cannot read {}: {e}", args.scenario))?,
     };
@@ -123,8 +134,13 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     );
     let best_text = scenario_with(&base_text, &format!("{stem}-calibrated"), best.seed, &settings, &header)?;
     let best_path = out.join("best.toml");
-    unrest_scenario::Scenario::parse(&best_text, &best_path.display().to_string())
-        .map_err(|e| format!("the best-fit scenario does not validate (a bug): {e}"))?;
+    let origin = best_path.display().to_string();
+    let valid = if country {
+        unrest_scenario::CountryScenario::parse_with(&best_text, &origin, &[]).map(|_| ())
+    } else {
+        unrest_scenario::Scenario::parse(&best_text, &origin).map(|_| ())
+    };
+    valid.map_err(|e| format!("the best-fit scenario does not validate (a bug): {e}"))?;
     table::write_atomic(&best_path, best_text.as_bytes())?;
 
     println!(

@@ -110,3 +110,32 @@ fn abc_recovers_legitimacy_from_synthetic_mean_active_and_jailed() {
     ]);
     assert!(String::from_utf8_lossy(&e.stderr).contains("target statistic `peak` is not reported"));
 }
+
+/// The episode path end to end, as small as it gets (two draws of the full
+/// kazakhstan-2022 country scenario): the built-in KAZ-2022 target (dates,
+/// outcome, scaled deaths and detentions), dotted country parameters, and a
+/// best-fit country scenario that `unrest check` accepts.
+#[test]
+fn episode_calibration_writes_a_valid_country_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kaz");
+    let o = ok(&unrest(&[
+        "calibrate",
+        "kazakhstan-2022",
+        "--target",
+        "KAZ-2022",
+        "--param",
+        "information.contagion=8.0:16.0",
+        "--draws",
+        "2",
+        "--accept",
+        "0.5",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(o.contains("calibrate: 2 draws, 1 accepted"), "{o}");
+    let best = std::fs::read_to_string(out.join("best.toml")).unwrap();
+    assert!(best.starts_with("# Best fit of `unrest calibrate kazakhstan-2022` against KAZ-2022"));
+    let check = ok(&unrest(&["check", out.join("best.toml").to_str().unwrap()]));
+    assert!(check.contains("kazakhstan-2022-calibrated: ok"), "{check}");
+}

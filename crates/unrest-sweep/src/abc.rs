@@ -114,7 +114,9 @@ impl Target {
                 toml::Value::Float(x) => Value::F64(*x),
                 toml::Value::Integer(n) => Value::F64(*n as f64),
                 toml::Value::String(s) => Value::Str(s.clone()),
-                _ => return Err(at(&["stats", k], format!("`{k}` must be a number or a string"))),
+                // A date (`onset_date = 2022-01-02`): compared as days apart.
+                toml::Value::Datetime(d) => Value::Str(d.to_string()),
+                _ => return Err(at(&["stats", k], format!("`{k}` must be a number, a string or a date"))),
             };
             stats.push((k.clone(), value));
         }
@@ -141,6 +143,57 @@ impl Target {
             weights,
         })
     }
+}
+
+/// Targets shipped with unrest: (name, file text). Each cites its source.
+pub const BUILTIN_TARGETS: &[(&str, &str)] = &[("KAZ-2022", include_str!("../targets/kaz-2022.toml"))];
+
+impl Target {
+    /// A built-in target by name (case does not matter), e.g. `KAZ-2022`.
+    pub fn builtin(name: &str) -> Option<Result<Target, String>> {
+        BUILTIN_TARGETS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(n, text)| Target::parse(text, &format!("<built-in target {n}>")))
+    }
+}
+
+/// Days since 1970-01-01 of `YYYY-MM-DD`, optionally followed by `THH:MM`
+/// (or a space and `HH:MM[:SS]`), as a fractional day count.
+pub fn epoch_days(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (date, time) = match s.find(['T', ' ']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mut it = date.split('-');
+    let (y, m, d): (i64, i64, i64) = (
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+        it.next()?.parse().ok()?,
+    );
+    if it.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) || date.len() != 10 {
+        return None;
+    }
+    // Count from 1 March of year 0 so that the leap day ends a year, then
+    // shift to the Unix epoch: 400-year eras of 146097 days.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = (m + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    let fraction = match time {
+        Some(t) => {
+            let mut hm = t.split(':');
+            let h: f64 = hm.next()?.parse().ok()?;
+            let min: f64 = hm.next().map_or(Some(0.0), |m| m.parse().ok())?;
+            (h * 60.0 + min) / 1440.0
+        }
+        None => 0.0,
+    };
+    Some(days as f64 + fraction)
 }
 
 /// How to run the calibration.
@@ -225,6 +278,21 @@ pub fn abc_rejection(
             ));
         }
     }
+    // Date statistics become day numbers, target and simulations alike.
+    let is_date: Vec<bool> = target
+        .stats
+        .iter()
+        .map(|(_, v)| matches!(v, Value::Str(s) if epoch_days(s).is_some()))
+        .collect();
+    let mut target = target.clone();
+    for ((_, v), date) in target.stats.iter_mut().zip(&is_date) {
+        if *date {
+            if let Value::Str(s) = v {
+                *v = epoch_days(s).map_or(Value::Null, Value::F64);
+            }
+        }
+    }
+    let target = &target;
     let overrides_of = |params: &[Value]| {
         let mut o = fixed.to_vec();
         o.extend(
@@ -296,14 +364,20 @@ pub fn abc_rejection(
                 Ok(target
                     .stats
                     .iter()
-                    .map(|(s, _)| {
+                    .zip(&is_date)
+                    .map(|((s, _), date)| {
                         let values: Vec<Value> = runs
                             .iter()
                             .map(|o| {
-                                o.metrics
+                                let v = o
+                                    .metrics
                                     .iter()
                                     .find(|(n, _)| n == s)
-                                    .map_or(Value::Null, |(_, v)| v.clone())
+                                    .map_or(Value::Null, |(_, v)| v.clone());
+                                match v {
+                                    Value::Str(text) if *date => epoch_days(&text).map_or(Value::Null, Value::F64),
+                                    v => v,
+                                }
                             })
                             .collect();
                         summarise(&values)
@@ -555,16 +629,29 @@ pub fn scenario_with(
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| e.to_string())?;
     doc["name"] = toml_edit::value(name);
     doc["seed"] = toml_edit::value(seed as i64);
-    if doc.get("params").is_none() {
+    // A country scenario is set by dotted paths (`information.contagion`), as
+    // `--set` does; a lattice scenario's parameters live in [params].
+    let country = doc.get("kind").and_then(|k| k.as_str()) == Some("country");
+    if !country && doc.get("params").is_none() {
         doc["params"] = toml_edit::table();
     }
     for (k, v) in params {
-        // `steps` is a top-level key of a scenario file; the rest are parameters.
-        let table = if unrest_scenario::TOP_LEVEL_KEYS.contains(&k.as_str()) {
-            doc.as_item_mut()
+        let (path, last): (Vec<&str>, &str) = if country {
+            let mut parts: Vec<&str> = k.split('.').collect();
+            let last = parts.pop().unwrap_or(k);
+            (parts, last)
+        } else if unrest_scenario::TOP_LEVEL_KEYS.contains(&k.as_str()) {
+            (vec![], k.as_str())
         } else {
-            &mut doc["params"]
+            (vec!["params"], k.as_str())
         };
+        let mut table = doc.as_item_mut();
+        for p in path {
+            if table.get(p).is_none() {
+                table[p] = toml_edit::table();
+            }
+            table = &mut table[p];
+        }
         let mut value: toml_edit::Value = match v {
             Value::F64(x) => (*x).into(),
             Value::I64(n) => (*n).into(),
@@ -573,10 +660,10 @@ pub fn scenario_with(
             Value::Null => continue,
         };
         // Keep the comment that followed the old value.
-        if let Some(old) = table.get(k.as_str()).and_then(|i| i.as_value()) {
+        if let Some(old) = table.get(last).and_then(|i| i.as_value()) {
             *value.decor_mut() = old.decor().clone();
         }
-        table[k.as_str()] = toml_edit::Item::Value(value);
+        table[last] = toml_edit::Item::Value(value);
     }
     let header: String = header.lines().map(|l| format!("# {l}\n")).collect();
     Ok(format!("{header}{doc}"))
@@ -630,6 +717,25 @@ mod tests {
     }
 
     #[test]
+    fn dates_count_days_from_the_epoch() {
+        assert_eq!(epoch_days("1970-01-01"), Some(0.0));
+        assert_eq!(epoch_days("2000-03-01"), Some(11_017.0));
+        assert_eq!(epoch_days("2022-01-02"), Some(18_994.0));
+        assert_eq!(epoch_days("2022-01-03T18:00"), Some(18_995.75));
+        assert_eq!(epoch_days("1969-12-31"), Some(-1.0));
+        assert_eq!(epoch_days("survived"), None);
+        assert_eq!(epoch_days("2022-13-01"), None);
+        let kaz = Target::builtin("kaz-2022").unwrap().unwrap();
+        assert!(kaz
+            .stats
+            .contains(&("onset_date".to_string(), Value::Str("2022-01-02".into()))));
+        assert!(kaz
+            .stats
+            .iter()
+            .any(|(n, v)| n == "outcome" && *v == Value::Str("survived".into())));
+    }
+
+    #[test]
     fn bad_inputs_are_named() {
         assert!(Prior::parse("legitimacy=0.9:0.5").unwrap_err().contains("NAME=MIN:MAX"));
         let e = Target::parse("[stats]\ny = true\n", "t.toml").unwrap_err();
@@ -655,6 +761,16 @@ mod tests {
         assert_eq!(
             out,
             "# fit\n# original\nname = \"a-fit\"\nseed = 42\n[params]\nlegitimacy = 0.75 # L\n"
+        );
+        let country = "kind = \"country\"\nname = \"k\"\n[information]\ncontagion = 12.0 # c\n";
+        let params = [
+            ("information.contagion".to_string(), Value::F64(9.5)),
+            ("police.per_100k".to_string(), Value::I64(300)),
+        ];
+        let out = scenario_with(country, "k-fit", 7, &params, "fit").unwrap();
+        assert_eq!(
+            out,
+            "# fit\nkind = \"country\"\nname = \"k-fit\"\nseed = 7\n[information]\ncontagion = 9.5 # c\n\n[police]\nper_100k = 300\n"
         );
     }
 }
