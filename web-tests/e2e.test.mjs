@@ -117,6 +117,7 @@ test("the live view plays, marks a fired event and shows a broken upload's place
     await page.click("#play");
     await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) >= 30, null, { timeout: 30_000 });
     await page.click("#play");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
     await page.screenshot({ path: SHOT.replace(/\.png$/, "-country.png"), fullPage: true });
     assert.deepEqual(errors, [], "no script errors on the page");
   } finally {

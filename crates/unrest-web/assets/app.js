@@ -398,7 +398,8 @@ function drawChart() {
     if (e.step < x0) continue;
     const x = X(e.step);
     ctx.beginPath(); ctx.moveTo(x, pad.t - 4); ctx.lineTo(x, pad.t + ph); ctx.stroke();
-    ctx.fillText(e.label, Math.min(x + 3, W - 110), 11 + 12 * (labelRow % 2));
+    const tw = ctx.measureText(e.label).width;
+    ctx.fillText(e.label, Math.max(pad.l, Math.min(x + 3, W - tw - 2)), 11 + 12 * (labelRow % 2));
     labelRow++;
   }
   ctx.restore();

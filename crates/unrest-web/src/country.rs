@@ -26,6 +26,8 @@ pub struct CountrySim {
     country: Country,
     region: usize,
     policy: PolicyState,
+    /// How many of the country's fired events have been passed on.
+    seen_fired: usize,
 }
 
 impl CountrySim {
@@ -40,6 +42,7 @@ impl CountrySim {
             country,
             region,
             policy: PolicyState::default(),
+            seen_fired: 0,
         })
     }
 
@@ -253,11 +256,25 @@ impl LiveModel for CountrySim {
         if let Some(f) = flag {
             *f = turn_on;
         }
-        Ok(FiredEvent {
-            step: self.country.step_index(),
-            event,
-            label: event.label(),
-        })
+        // Marked by the session already: not again by `take_events`.
+        self.seen_fired = self.country.fired().len();
+        Ok(FiredEvent::from_page(self.country.step_index(), event))
+    }
+
+    fn take_events(&mut self) -> Vec<FiredEvent> {
+        let fired = self.country.fired();
+        let new = fired.get(self.seen_fired..).unwrap_or_default();
+        let out = new
+            .iter()
+            .filter(|e| e.origin != "api")
+            .map(|e| FiredEvent {
+                step: e.step,
+                event: e.kind.to_string(),
+                label: format!("{} ({})", e.kind.replace('_', " "), e.origin),
+            })
+            .collect();
+        self.seen_fired = fired.len();
+        out
     }
 
     fn frame(&self) -> Frame {
@@ -290,6 +307,21 @@ mod tests {
         let f = s.frame();
         assert_eq!(f.cells.len() as u32, f.cols * f.rows);
         assert!(s.info().sampling.contains(&s.info().regions[n - 1]));
+    }
+
+    #[test]
+    fn the_scenarios_own_events_are_passed_on_once() {
+        let mut s = sim();
+        let mut marked = Vec::new();
+        while s.step().is_some() {
+            marked.extend(s.take_events());
+        }
+        assert_eq!(
+            marked.len(),
+            s.country.fired().iter().filter(|e| e.origin != "api").count()
+        );
+        assert!(!marked.is_empty(), "the built-in's calendar fires events");
+        assert!(s.take_events().is_empty());
     }
 
     #[test]

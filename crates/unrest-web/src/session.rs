@@ -259,6 +259,7 @@ fn run_session(
                             Some(c) => new_counts.push(c),
                             None => notices.push(ENDED.into()),
                         }
+                        new_events.extend(model.take_events());
                     }
                     Command::Region(r) => {
                         if let Err(e) = model.select_region(r) {
@@ -303,6 +304,7 @@ fn run_session(
                     notices.push(ENDED.into());
                 }
             }
+            new_events.extend(model.take_events());
             changed = true;
             let period = speed.map_or(Duration::ZERO, |s| Duration::from_secs_f64(1.0 / s));
             next_step += period;

@@ -145,13 +145,31 @@ impl Control {
     }
 }
 
-/// A fired event, as the chart marks it.
+/// A fired event, as the chart marks it: one fired from the page, or one the
+/// scenario fired itself (a country's calendar or policy rules).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FiredEvent {
     /// The step after which it took effect (it acts from step `step + 1` on).
     pub step: u64,
-    pub event: PolicyEvent,
-    pub label: &'static str,
+    /// The event's key: a [`PolicyEvent`] as written in the protocol, or a
+    /// country event's `kind`.
+    pub event: String,
+    pub label: String,
+}
+
+impl FiredEvent {
+    /// An event fired from the page.
+    pub fn from_page(step: u64, event: PolicyEvent) -> Self {
+        let key = serde_json::to_value(event)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        FiredEvent {
+            step,
+            event: key,
+            label: event.label().to_string(),
+        }
+    }
 }
 
 /// Which policies are in force.
@@ -288,6 +306,11 @@ pub trait LiveModel: Send {
     /// Fires a policy event now; returns the event to mark, or an error when it
     /// makes no sense in the current state (lifting an emergency never declared).
     fn fire(&mut self, event: PolicyEvent) -> Result<FiredEvent, String>;
+    /// Events the scenario fired by itself since the last call (a country's
+    /// calendar and policy rules), for the chart to mark.
+    fn take_events(&mut self) -> Vec<FiredEvent> {
+        Vec::new()
+    }
     fn frame(&self) -> Frame;
 }
 
@@ -564,11 +587,7 @@ impl LiveModel for LatticeSim {
                 self.world.remove_cops(n, true);
             }
         }
-        Ok(FiredEvent {
-            step: self.world.step_index(),
-            event,
-            label: event.label(),
-        })
+        Ok(FiredEvent::from_page(self.world.step_index(), event))
     }
 
     fn frame(&self) -> Frame {
