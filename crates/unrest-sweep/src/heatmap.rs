@@ -142,8 +142,15 @@ pub fn heatmap_svg(batch: &RecordBatch, req: &HeatmapRequest) -> Result<String, 
     if values.is_empty() {
         return Err(format!("no run has a value of `{}`", req.metric));
     }
-    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if req.metric.contains('=') {
+        // A share: the scale is always 0 to 1, so maps can be compared.
+        (lo, hi) = (0.0, 1.0);
+    } else if hi <= lo {
+        // One value everywhere: centre it on the scale.
+        (lo, hi) = (lo - 0.5, hi + 0.5);
+    }
     let colour = |v: f64| {
         let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
         ViridisRGB.get_color(t as f32)
@@ -217,7 +224,7 @@ pub fn heatmap_svg(batch: &RecordBatch, req: &HeatmapRequest) -> Result<String, 
             }
         }
         // Colour bar: the scale from the lowest to the highest cell value.
-        let span = if hi > lo { hi - lo } else { 1.0 };
+        let span = hi - lo;
         let mut cb = ChartBuilder::on(&bar)
             .margin_top(44)
             .margin_bottom(62)
