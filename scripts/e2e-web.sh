@@ -51,5 +51,9 @@ done
 echo "e2e-web: server at $URL" >&2
 
 cd web-tests
-UNREST_URL=$URL UNREST_SCREENSHOT=$OUT/web.png node --test e2e.test.mjs
+if ! UNREST_URL=$URL UNREST_SCREENSHOT=$OUT/web.png node --test e2e.test.mjs; then
+  echo "e2e-web: FAILED; server log ($LOG):" >&2
+  tail -n 30 "$LOG" >&2
+  exit 1
+fi
 echo "e2e-web: ok in $(( $(date +%s) - start )) s; screenshot $OUT/web.png" >&2
