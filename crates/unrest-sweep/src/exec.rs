@@ -141,7 +141,10 @@ pub fn file_meta(plan: &Plan, table_name: &str, shard: Option<Shard>) -> Vec<(St
         (META_TABLE.to_string(), table_name.to_string()),
         (META_HASH.to_string(), plan.hash.clone()),
         (META_TOTAL.to_string(), plan.total_runs().to_string()),
-        ("unrest.sweep.scenario".to_string(), plan.spec.scenario.clone()),
+        (
+            "unrest.sweep.scenario".to_string(),
+            plan.spec.scenario_as_written.clone(),
+        ),
         ("unrest.sweep.seed".to_string(), plan.spec.seed.to_string()),
         ("unrest.sweep.replicates".to_string(), plan.spec.replicates.to_string()),
         ("unrest.sweep.params".to_string(), plan.params.join(",")),

@@ -56,6 +56,9 @@ pub struct SweepSpec {
     /// Base scenario: a built-in name, or a path (made relative to the current
     /// directory when the spec gave it relative to the spec file).
     pub scenario: String,
+    /// `scenario` as the spec file writes it: what identifies the sweep,
+    /// wherever it is run from.
+    pub scenario_as_written: String,
     pub seed: u64,
     pub replicates: u32,
     /// Metric columns to keep; empty means all the runner reports.
@@ -233,6 +236,7 @@ impl SweepSpec {
             None => None,
         };
         let spec = SweepSpec {
+            scenario_as_written: scenario.clone(),
             scenario,
             seed,
             replicates,
@@ -388,7 +392,9 @@ impl Plan {
     fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
         let s = &self.spec;
-        h.update(s.scenario.as_bytes());
+        // The name as written plus the file's content: the same sweep hashes
+        // alike from any working directory (a Slurm node, a laptop).
+        h.update(s.scenario_as_written.as_bytes());
         if looks_like_path(&s.scenario) {
             if let Ok(t) = std::fs::read(&s.scenario) {
                 h.update(&t);

@@ -188,3 +188,24 @@ fn a_different_spec_or_a_bad_point_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn a_spec_hashes_alike_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    std::fs::write(dir.path().join("specs/base.toml"), "name = \"b\"\n").unwrap();
+    let spec = dir.path().join("specs/spec.toml");
+    std::fs::write(&spec, "scenario = \"base.toml\"\n[vary]\nlegitimacy = [0.7]\n").unwrap();
+    let direct = SweepSpec::load(&spec).unwrap();
+    assert_eq!(
+        direct.scenario,
+        dir.path().join("specs/base.toml").display().to_string()
+    );
+    // The same file reached another way resolves the base differently but is the same sweep.
+    let roundabout = SweepSpec::load(&dir.path().join("specs/../specs/spec.toml")).unwrap();
+    assert_ne!(direct.scenario, roundabout.scenario);
+    let hash = direct.plan().unwrap().hash;
+    assert_eq!(hash, roundabout.plan().unwrap().hash);
+    std::fs::write(dir.path().join("specs/base.toml"), "name = \"c\"\n").unwrap();
+    assert_ne!(hash, direct.plan().unwrap().hash, "the base file's content counts");
+}
