@@ -124,13 +124,18 @@ impl Scenario {
             let value = parse_override_value(raw);
             match key.as_str() {
                 "steps" | "seed" => {
-                    let n = value.as_integer().filter(|n| *n >= 0).ok_or_else(|| {
-                        ScenarioError::at(at(), format!("{key} must be a whole number >= 0, not {raw:?}"))
+                    // Parsed as u64 directly: TOML integers stop at 2^63 − 1, but a
+                    // sweep's derived run seeds use all 64 bits and must replay.
+                    let n = raw.trim().parse::<u64>().map_err(|_| {
+                        ScenarioError::at(
+                            at(),
+                            format!("{key} must be a whole number from 0 to {}, not {raw:?}", u64::MAX),
+                        )
                     })?;
                     if key == "steps" {
-                        resolved.steps = n as u64;
+                        resolved.steps = n;
                     } else {
-                        resolved.seed = n as u64;
+                        resolved.seed = n;
                     }
                 }
                 _ => resolved.apply(&mut table, key, value, at, at)?,
