@@ -3,12 +3,12 @@
 //! logic lives here.
 
 mod bench;
+mod calibrate;
 mod country;
 mod run;
-mod serve;
 mod runner;
+mod serve;
 mod sweep;
-mod calibrate;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +29,8 @@ struct Cli {
 enum Command {
     /// Run a scenario (a built-in name or a TOML file) and report or write its results.
     Run(run::RunArgs),
+    /// Serve the live view in the browser (loopback only unless --bind).
+    Serve(serve::ServeArgs),
     /// Run a parameter sweep (resumable; --shard for clusters, --slurm for an sbatch script).
     Sweep(sweep::SweepArgs),
     /// Join the part files of a sharded sweep into one.
@@ -37,8 +39,6 @@ enum Command {
     SweepPlot(sweep::SweepPlotArgs),
     /// Calibrate parameters by approximate Bayesian computation against target statistics.
     Calibrate(calibrate::CalibrateArgs),
-    /// Serve the live view in the browser (loopback only unless --bind).
-    Serve(serve::ServeArgs),
     /// List the built-in scenarios.
     List,
     /// Validate a scenario file without running it.
@@ -69,7 +69,10 @@ fn main() -> ExitCode {
         Command::SweepPlot(args) => sweep::sweep_plot(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
         Command::List => {
-            for (name, summary, _) in unrest_scenario::BUILTINS.iter().chain(unrest_scenario::COUNTRY_BUILTINS) {
+            for (name, summary, _) in unrest_scenario::BUILTINS
+                .iter()
+                .chain(unrest_scenario::COUNTRY_BUILTINS)
+            {
                 println!("{name:<22} {summary}");
             }
             Ok(())

@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn unrest(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unrest")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_unrest"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn case(args: &[&str]) -> serde_json::Value {
@@ -15,7 +18,16 @@ fn case(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn bench_case_reports_a_lattice_case() {
-    let r = case(&["bench-case", "epstein-run2", "--steps", "5", "--set", "activation=tiled", "--set", "width=80"]);
+    let r = case(&[
+        "bench-case",
+        "epstein-run2",
+        "--steps",
+        "5",
+        "--set",
+        "activation=tiled",
+        "--set",
+        "width=80",
+    ]);
     assert_eq!(r["sites"], 80 * 40);
     assert_eq!(r["steps"], 5);
     let agents = r["agents"].as_u64().unwrap();
@@ -30,12 +42,22 @@ fn bench_case_steps_a_country() {
     let r = case(&["bench-case", "kazakhstan-2022", "--steps", "2", "--set", "scale=2000"]);
     assert_eq!(r["steps"], 2);
     let (agents, sites) = (r["agents"].as_u64().unwrap(), r["sites"].as_u64().unwrap());
-    assert!(agents > 9_000 && agents < sites, "≈ 9,600 citizens at 1:2000 plus police: {agents} on {sites} sites");
+    assert!(
+        agents > 9_000 && agents < sites,
+        "≈ 9,600 citizens at 1:2000 plus police: {agents} on {sites} sites"
+    );
 }
 
 #[test]
 fn bench_case_names_a_bad_override() {
-    let o = unrest(&["bench-case", "epstein-run2", "--steps", "1", "--set", "activation=tilted"]);
+    let o = unrest(&[
+        "bench-case",
+        "epstein-run2",
+        "--steps",
+        "1",
+        "--set",
+        "activation=tilted",
+    ]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("activation"), "{err}");
@@ -43,11 +65,30 @@ fn bench_case_names_a_bad_override() {
 
 #[test]
 fn tiled_runs_are_reproducible_from_the_cli() {
-    let run = || unrest(&["run", "epstein-run2", "--steps", "30", "--set", "activation=tiled", "--set", "width=100"]);
+    let run = || {
+        unrest(&[
+            "run",
+            "epstein-run2",
+            "--steps",
+            "30",
+            "--set",
+            "activation=tiled",
+            "--set",
+            "width=100",
+        ])
+    };
     let (a, b) = (run(), run());
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     let strip = |o: &Output| {
-        String::from_utf8_lossy(&o.stdout).lines().filter(|l| !l.starts_with("steps")).collect::<Vec<_>>().join("\n")
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("steps"))
+            .collect::<Vec<_>>()
+            .join("\n")
     };
-    assert_eq!(strip(&a), strip(&b), "same seed, same summary (apart from the wall time)");
+    assert_eq!(
+        strip(&a),
+        strip(&b),
+        "same seed, same summary (apart from the wall time)"
+    );
 }

@@ -4,7 +4,10 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn unrest(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unrest")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_unrest"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn read(p: &Path) -> Vec<u8> {
@@ -15,12 +18,26 @@ fn read(p: &Path) -> Vec<u8> {
 fn run_writes_csv_summary_and_plot() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run2");
-    let o = unrest(&["run", "epstein-run2", "--steps", "60", "--seed", "3", "--out", out.to_str().unwrap()]);
+    let o = unrest(&[
+        "run",
+        "epstein-run2",
+        "--steps",
+        "60",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let csv = String::from_utf8(read(&out.join("timeseries.csv"))).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("step,quiet,active,jailed,dead,cops,arrests,kills,alive_b"));
-    let rows: Vec<Vec<u64>> = lines.map(|l| l.split(',').map(|x| x.parse().unwrap()).collect()).collect();
+    assert_eq!(
+        lines.next(),
+        Some("step,quiet,active,jailed,dead,cops,arrests,kills,alive_b")
+    );
+    let rows: Vec<Vec<u64>> = lines
+        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+        .collect();
     assert_eq!(rows.len(), 61, "step 0 plus 60 steps");
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(r[0], i as u64);
@@ -34,7 +51,11 @@ fn run_writes_csv_summary_and_plot() {
     assert!(summary["version"].is_string() && summary["wall_seconds"].is_number());
     let svg = String::from_utf8(read(&out.join("timeseries.svg"))).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("epstein-run2") && svg.contains("active"));
-    let leftovers: Vec<_> = std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
 }
 
@@ -43,7 +64,16 @@ fn same_seed_same_bytes_different_seed_different() {
     let dir = tempfile::tempdir().unwrap();
     let run = |name: &str, seed: &str| {
         let out = dir.path().join(name);
-        let o = unrest(&["run", "mesa-default", "--steps", "80", "--seed", seed, "--out", out.to_str().unwrap()]);
+        let o = unrest(&[
+            "run",
+            "mesa-default",
+            "--steps",
+            "80",
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success());
         read(&out.join("timeseries.csv"))
     };
@@ -61,10 +91,20 @@ fn bad_scenario_fails_cleanly_and_writes_nothing() {
     let o = unrest(&["run", bad.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.toml:3:19") && err.contains("citizen_density") || err.contains("between 0 and 1"), "{err}");
+    assert!(
+        err.contains("bad.toml:3:19") && err.contains("citizen_density") || err.contains("between 0 and 1"),
+        "{err}"
+    );
     assert!(!out.exists(), "output directory created for a failed run");
 
-    let o = unrest(&["run", "epstein-run2", "--set", "legitimacy", "--out", out.to_str().unwrap()]);
+    let o = unrest(&[
+        "run",
+        "epstein-run2",
+        "--set",
+        "legitimacy",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("KEY=VALUE"));
     let o = unrest(&["run", "no-such-scenario"]);
@@ -77,7 +117,11 @@ fn bad_scenario_fails_cleanly_and_writes_nothing() {
 fn existing_outputs_survive_a_failed_rerun() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("keep");
-    assert!(unrest(&["run", "epstein-run1", "--steps", "10", "--out", out.to_str().unwrap()]).status.success());
+    assert!(
+        unrest(&["run", "epstein-run1", "--steps", "10", "--out", out.to_str().unwrap()])
+            .status
+            .success()
+    );
     let before = read(&out.join("timeseries.csv"));
     let o = unrest(&["run", "epstein-run1", "--set", "k=-1", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -92,7 +136,12 @@ fn list_names_every_builtin_and_check_validates() {
         assert!(text.contains(name), "{name} missing from `unrest list`");
     }
     assert!(unrest(&["check", "epstein-run4"]).status.success());
-    assert_eq!(unrest(&["check", "epstein-run4", "--set", "threshold=nan"]).status.code(), Some(2));
+    assert_eq!(
+        unrest(&["check", "epstein-run4", "--set", "threshold=nan"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]

@@ -121,6 +121,12 @@ fn overrides_apply_and_bad_overrides_name_the_flag() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("unknown parameter `nope`"), "{e}");
+    let big = Scenario::load("epstein-run2", &set("seed", "18446744073709551615")).unwrap();
+    assert_eq!(big.seed, u64::MAX, "sweep run seeds use all 64 bits");
+    let e = Scenario::load("epstein-run2", &set("seed", "-1"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("--set seed=-1:"), "{e}");
     let e = Scenario::load("epstein-run2", &set("cop_density", "-1"))
         .unwrap_err()
         .to_string();
