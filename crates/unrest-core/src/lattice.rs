@@ -83,7 +83,15 @@ impl Vision {
             .iter()
             .map(|&(dx, dy)| (i64::from(dx).rem_euclid(w) as u32, i64::from(dy).rem_euclid(h) as u32))
             .collect();
-        Vision { width: w, height: h, torus, offsets, wrapped, rows, small_torus }
+        Vision {
+            width: w,
+            height: h,
+            torus,
+            offsets,
+            wrapped,
+            rows,
+            small_torus,
+        }
     }
 
     /// Number of offsets (sites in vision for an interior site).
@@ -106,7 +114,11 @@ impl Vision {
     #[inline]
     pub fn at(&self, site: Site) -> VisionAt<'_> {
         let w = self.width as u32;
-        VisionAt { vision: self, x: site % w, y: site / w }
+        VisionAt {
+            vision: self,
+            x: site % w,
+            y: site / w,
+        }
     }
 
     /// Calls `f(start, len)` for runs of consecutive site indices that together
@@ -237,7 +249,12 @@ mod tests {
 
     #[test]
     fn runs_cover_exactly_the_offsets() {
-        for shape in [Neighbourhood::Cross, Neighbourhood::VonNeumann, Neighbourhood::Moore, Neighbourhood::Disk] {
+        for shape in [
+            Neighbourhood::Cross,
+            Neighbourhood::VonNeumann,
+            Neighbourhood::Moore,
+            Neighbourhood::Disk,
+        ] {
             for (w, h, torus) in [(40, 40, true), (40, 40, false), (17, 9, true), (5, 3, true)] {
                 for own in [false, true] {
                     let v = Vision::new(shape, 3.5, own, w, h, torus);

@@ -748,7 +748,8 @@ impl World {
         self.tally_add(old, -1);
         self.tally_add(new, 1);
         if self.group[i] == 1 {
-            let alive = |s: AgentState| u32::from(matches!(s, AgentState::Quiet | AgentState::Active | AgentState::Jailed));
+            let alive =
+                |s: AgentState| u32::from(matches!(s, AgentState::Quiet | AgentState::Active | AgentState::Jailed));
             self.tally.alive_b = self.tally.alive_b + alive(new) - alive(old);
         }
         self.state[i] = new;
