@@ -466,17 +466,7 @@ fn plot_scaling(path: &Path, pts: &[(&str, u64, f64, f64)]) -> Result<(), String
         }
         root.present().map_err(|x| e(&x))?;
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or("--plot needs a file name")?;
-    let mut staged = unrest_output::Staged::default();
-    staged.add(PathBuf::from(name), svg.into_bytes());
-    staged
-        .commit(dir)
-        .map_err(|x| format!("cannot write {}: {x}", path.display()))?;
-    Ok(())
+    unrest_output::write_file(path, svg.into_bytes())
 }
 
 fn row(case: String, r: &CaseResult, mesa: Option<f64>, note: String) -> Row {
@@ -545,15 +535,5 @@ fn write_csv(path: &Path, rows: &[Row]) -> Result<(), String> {
             r.note.replace('"', "'")
         ));
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or("--out needs a file name")?;
-    let mut staged = unrest_output::Staged::default();
-    staged.add(PathBuf::from(name), s.into_bytes());
-    staged
-        .commit(dir)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(())
+    unrest_output::write_file(path, s.into_bytes())
 }

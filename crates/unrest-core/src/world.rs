@@ -680,17 +680,23 @@ impl World {
             }
         }
         if self.tally.cops > target {
-            let mut cops: Vec<usize> = (0..self.state.len())
+            let cops: Vec<usize> = (0..self.state.len())
                 .filter(|&i| self.state[i] == AgentState::Cop)
                 .collect();
             let remove = (self.tally.cops - target) as usize;
-            for k in 0..remove {
-                let j = self.rng.random_range(k..cops.len());
-                cops.swap(k, j);
-                let c = cops[k];
-                self.unplace(c);
-                self.set_state(c, AgentState::CopOff);
-            }
+            self.take_random_cops_off(cops, remove);
+        }
+    }
+
+    /// Takes `n` cops chosen uniformly from `cops` off the lattice (a partial
+    /// Fisher–Yates shuffle, so the draws do not depend on how many remain).
+    pub(crate) fn take_random_cops_off(&mut self, mut cops: Vec<usize>, n: usize) {
+        for k in 0..n.min(cops.len()) {
+            let j = self.rng.random_range(k..cops.len());
+            cops.swap(k, j);
+            let c = cops[k];
+            self.unplace(c);
+            self.set_state(c, AgentState::CopOff);
         }
     }
 

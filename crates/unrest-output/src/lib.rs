@@ -58,6 +58,24 @@ impl Staged {
     }
 }
 
+/// Writes one file atomically (temporary name, then rename), creating its
+/// directory; the error names the path.
+pub fn write_file(path: &Path, bytes: Vec<u8>) -> Result<(), String> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    let mut staged = Staged::default();
+    staged.add(PathBuf::from(name), bytes);
+    staged
+        .commit(dir)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(())
+}
+
 /// The per-step time series as CSV:
 /// `step,quiet,active,jailed,dead,cops,arrests,kills,alive_b` (`alive_b`: Model II's
 /// second group alive; 0 in Model I).

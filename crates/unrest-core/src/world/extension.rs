@@ -251,17 +251,11 @@ impl World {
         if n == 0 {
             return 0;
         }
-        let mut cops: Vec<usize> = (0..self.state.len())
+        let cops: Vec<usize> = (0..self.state.len())
             .filter(|&i| self.state[i] == AgentState::Cop && self.foreign[i] == foreign)
             .collect();
         let remove = (n as usize).min(cops.len());
-        for k in 0..remove {
-            let j = self.rng.random_range(k..cops.len());
-            cops.swap(k, j);
-            let c = cops[k];
-            self.unplace(c);
-            self.set_state(c, AgentState::CopOff);
-        }
+        self.take_random_cops_off(cops, remove);
         if foreign {
             self.ext.foreign_cops -= remove as u32;
         }
