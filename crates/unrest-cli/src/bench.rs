@@ -118,18 +118,21 @@ pub fn case(args: CaseArgs) -> Result<(), String> {
     for _ in 0..args.steps {
         w.step();
     }
-    let step_seconds = t1.elapsed().as_secs_f64();
-    let step_cpu_seconds = cpu_seconds() - cpu1;
-    let sites = s.params.sites() as u64;
+    report(agents, s.params.sites() as u64, args.steps, setup, t1, cpu1)
+}
+
+/// Prints a case's result as one JSON line: the steps' wall and CPU time since
+/// `t1`/`cpu1`, and this process's peak memory.
+fn report(agents: u64, sites: u64, steps: u64, setup_seconds: f64, t1: Instant, cpu1: f64) -> Result<(), String> {
     let r = CaseResult {
         agents,
         sites,
-        steps: args.steps,
-        setup_seconds: setup,
-        step_seconds,
+        steps,
+        setup_seconds,
+        step_seconds: t1.elapsed().as_secs_f64(),
         peak_rss_bytes: peak_rss(),
         state_bytes: state_bytes(agents, sites),
-        step_cpu_seconds,
+        step_cpu_seconds: cpu_seconds() - cpu1,
     };
     println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     Ok(())
@@ -154,20 +157,7 @@ fn country_case(args: &CaseArgs, sets: &[(String, String)]) -> Result<(), String
     for _ in 0..steps {
         c.step();
     }
-    let step_seconds = t1.elapsed().as_secs_f64();
-    let step_cpu_seconds = cpu_seconds() - cpu1;
-    let r = CaseResult {
-        agents,
-        sites,
-        steps,
-        setup_seconds: setup,
-        step_seconds,
-        peak_rss_bytes: peak_rss(),
-        state_bytes: state_bytes(agents, sites),
-        step_cpu_seconds,
-    };
-    println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
-    Ok(())
+    report(agents, sites, steps, setup, t1, cpu1)
 }
 
 /// Peak resident set size of this process (Linux: VmHWM), 0 where unknown.

@@ -50,11 +50,7 @@ pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
     let (outcome, at) = c.outcome();
     let nat = c.national();
     let scale = sc.spec.scale;
-    let peak = nat
-        .iter()
-        .max_by_key(|n| (n.active, std::cmp::Reverse(n.step)))
-        .copied()
-        .unwrap_or_default();
+    let peak = c.national_peak();
     let last = nat.last().copied().unwrap_or_default();
     let cal = *c.calendar();
     println!(

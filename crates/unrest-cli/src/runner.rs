@@ -186,11 +186,7 @@ fn run_country(base: &str, overrides: &[(String, String)], seed: u64, keep_serie
     let day = |step: u64| (cal.date_of(step) - cal.date_of(0)).num_minutes() as f64 / 1440.0;
     let nat = c.national();
     let (outcome, at) = c.outcome();
-    let peak = nat
-        .iter()
-        .max_by_key(|n| (n.active, std::cmp::Reverse(n.step)))
-        .copied()
-        .unwrap_or_default();
+    let peak = c.national_peak();
     let last = nat.last().copied().unwrap_or_default();
     let cut = (peak.active as f64 * EPISODE_SHARE).max(1.0);
     let under_way = |n: &&unrest_country::NationalRow| peak.active > 0 && n.active as f64 >= cut;

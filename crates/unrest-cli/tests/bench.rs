@@ -1,14 +1,10 @@
 //! `unrest bench-case` (the measuring child of `unrest bench`) and tiled runs from the CLI.
 //! The full `unrest bench` takes minutes and is run by hand (docs/performance.md).
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn unrest(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unrest"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+mod common;
+use common::unrest;
 
 fn case(args: &[&str]) -> serde_json::Value {
     let o = unrest(args);

@@ -7,19 +7,8 @@
 //! and its posterior mean near it, and write a best-fit scenario that
 //! `unrest check` accepts.
 
-use std::process::{Command, Output};
-
-fn unrest(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unrest"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
+mod common;
+use common::{ok, unrest};
 
 const TRUE_LEGITIMACY: f64 = 0.75;
 

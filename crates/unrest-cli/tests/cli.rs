@@ -1,14 +1,9 @@
 //! The `unrest` binary end to end: outputs, determinism, and bad input.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn unrest(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_unrest"))
-        .args(args)
-        .output()
-        .expect("binary runs")
-}
+mod common;
+use common::unrest;
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))

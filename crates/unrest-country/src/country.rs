@@ -323,6 +323,15 @@ impl Country {
     pub fn national(&self) -> &[NationalRow] {
         &self.national
     }
+    /// The national row with the most active citizens (the earliest on a tie),
+    /// or an empty row before the first step.
+    pub fn national_peak(&self) -> NationalRow {
+        self.national
+            .iter()
+            .max_by_key(|n| (n.active, std::cmp::Reverse(n.step)))
+            .copied()
+            .unwrap_or_default()
+    }
     /// Events fired so far.
     pub fn fired(&self) -> &[FiredEvent] {
         &self.fired
