@@ -1,6 +1,11 @@
 //! The lattice geometry: sites, wrapping, and the set of sites within vision.
 
+use crate::draw::Below;
 use crate::params::Neighbourhood;
+
+/// Lanes of one chunk of a window-count update: arrays updated by
+/// [`Vision::add_over`] must extend this many entries past the last site.
+pub const LANES: usize = 16;
 
 /// Index of a lattice site, `y * width + x`.
 pub type Site = u32;
@@ -27,6 +32,18 @@ pub struct Vision {
     /// A torus smaller than the vision's diameter, where segments would wrap
     /// onto themselves: fall back to the de-duplicated offset list.
     small_torus: bool,
+    /// The largest `|dx|` or `|dy|` in the set: a site at least this far from
+    /// every edge sees no wrap and no clipping ("interior").
+    reach: i64,
+    /// For interior sites: each offset as a change of site index, `dy·w + dx`,
+    /// in the order of `offsets`.
+    deltas: Vec<i32>,
+    /// For interior sites: each row segment as (change of site index to its
+    /// first site, length).
+    runs: Vec<(i32, u32)>,
+    /// A fresh sampler of uniform offsets `0..len()` (its rejection bound
+    /// costs a division, so it is computed once here).
+    offset_sampler: Below,
 }
 
 impl Vision {
@@ -83,6 +100,12 @@ impl Vision {
             .iter()
             .map(|&(dx, dy)| (i64::from(dx).rem_euclid(w) as u32, i64::from(dy).rem_euclid(h) as u32))
             .collect();
+        let n_offsets = offsets.len();
+        let deltas = offsets.iter().map(|&(dx, dy)| dy * width as i32 + dx).collect();
+        let runs = rows
+            .iter()
+            .map(|&(dy, lo, hi)| (dy * width as i32 + lo, (hi - lo + 1) as u32))
+            .collect();
         Vision {
             width: w,
             height: h,
@@ -91,7 +114,21 @@ impl Vision {
             wrapped,
             rows,
             small_torus,
+            reach: i64::from(r),
+            deltas,
+            runs,
+            offset_sampler: Below::new(n_offsets.max(1) as u32),
         }
+    }
+
+    /// Whether `site` is far enough from every edge that its vision neither
+    /// wraps nor is clipped, so that the index deltas apply as they are.
+    #[inline]
+    fn is_interior(&self, site: Site) -> bool {
+        let w32 = self.width as u32;
+        let (x, y) = (i64::from(site % w32), i64::from(site / w32));
+        let r = self.reach;
+        !self.small_torus && x >= r && y >= r && x + r < self.width && y + r < self.height
     }
 
     /// Number of offsets (sites in vision for an interior site).
@@ -116,9 +153,45 @@ impl Vision {
         let w = self.width as u32;
         VisionAt {
             vision: self,
+            site,
+            interior: self.is_interior(site),
             x: site % w,
             y: site / w,
         }
+    }
+
+    /// Adds `delta` (wrapping, so `u16::MAX` subtracts one) to `counts[t]` for
+    /// every site `t` in vision of `site`: the window-count update for an agent
+    /// that appears at or leaves `site`. `counts` must extend [`LANES`] entries
+    /// past the last site: each run of consecutive sites is added as whole
+    /// chunks of `LANES` lanes, the lanes past the run's end adding 0, so that a
+    /// row is a couple of vector additions whatever its length.
+    #[inline]
+    pub fn add_over(&self, counts: &mut [u16], site: Site, delta: u16) {
+        if self.is_interior(site) {
+            for &(d, len) in &self.runs {
+                add_run(counts, (i64::from(site) + i64::from(d)) as usize, len as usize, delta);
+            }
+            return;
+        }
+        self.for_each_run(site, |start, len| add_run(counts, start, len, delta));
+    }
+
+    /// Index deltas of the vision set when `site` is interior (see
+    /// [`Vision::at`] for any site): `site + deltas[i]` is the `i`-th site in vision.
+    #[inline]
+    pub fn interior_deltas(&self, site: Site) -> Option<&[i32]> {
+        if self.is_interior(site) {
+            Some(&self.deltas)
+        } else {
+            None
+        }
+    }
+
+    /// A sampler of uniform offsets `0..len()` into the vision set.
+    #[inline]
+    pub fn offset_sampler(&self) -> Below {
+        self.offset_sampler
     }
 
     /// Calls `f(start, len)` for runs of consecutive site indices that together
@@ -135,6 +208,12 @@ impl Vision {
         }
         // One 32-bit division per call; rows wrap by one conditional add or
         // subtract (the vision's radius is below the height here), not `rem_euclid`.
+        if self.is_interior(site) {
+            for &(d, len) in &self.runs {
+                f((site as i64 + i64::from(d)) as usize, len as usize);
+            }
+            return;
+        }
         let w32 = self.width as u32;
         let (x, y) = (i64::from(site % w32), i64::from(site / w32));
         for &(dy, lo, hi) in &self.rows {
@@ -176,18 +255,57 @@ impl Vision {
     }
 }
 
+/// `counts[start..start + len] += delta` (wrapping) in chunks of [`LANES`]
+/// lanes with the lanes past `len` masked to 0; reads and writes up to
+/// `LANES − 1` entries past the run, which the caller's padding holds.
+#[inline(always)]
+fn add_run(counts: &mut [u16], start: usize, len: usize, delta: u16) {
+    let end = start + len;
+    let mut at = start;
+    while at < end {
+        let live = &LIVE_LANES[(end - at).min(LANES)];
+        let chunk: &mut [u16; LANES] = (&mut counts[at..at + LANES]).try_into().expect("padded counts");
+        let mut v = *chunk;
+        for j in 0..LANES {
+            v[j] = v[j].wrapping_add(delta & live[j]);
+        }
+        *chunk = v;
+        at += LANES;
+    }
+}
+
+/// `LIVE_LANES[l][j]` is all ones for the first `l` lanes, else 0.
+static LIVE_LANES: [[u16; LANES]; LANES + 1] = {
+    let mut t = [[0u16; LANES]; LANES + 1];
+    let mut l = 0;
+    while l <= LANES {
+        let mut j = 0;
+        while j < l {
+            t[l][j] = u16::MAX;
+            j += 1;
+        }
+        l += 1;
+    }
+    t
+};
+
 /// The vision set around one site (see [`Vision::at`]).
 pub struct VisionAt<'a> {
     vision: &'a Vision,
+    site: Site,
+    interior: bool,
     x: u32,
     y: u32,
 }
 
 impl VisionAt<'_> {
     /// The `i`-th site in vision, or `None` off a bounded lattice's edge.
-    #[inline]
+    #[inline(always)]
     pub fn nth(&self, i: usize) -> Option<Site> {
         let v = self.vision;
+        if self.interior {
+            return Some((i64::from(self.site) + i64::from(v.deltas[i])) as Site);
+        }
         let (w, h) = (v.width as u32, v.height as u32);
         if v.torus {
             let (dx, dy) = v.wrapped[i];

@@ -18,6 +18,7 @@
 //! The crate does no I/O and is deterministic: a [`World`] built from the same
 //! parameters and seed produces the same states on every run and platform.
 
+pub mod draw;
 pub mod lattice;
 pub mod metrics;
 pub mod params;

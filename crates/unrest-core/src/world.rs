@@ -16,7 +16,7 @@ mod interactive;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::lattice::{Site, Vision};
+use crate::lattice::{Site, Vision, LANES};
 use crate::metrics::Counts;
 use crate::params::*;
 use crate::rules;
@@ -28,6 +28,11 @@ pub use extension::ConstituencyTraits;
 use extension::Extension;
 
 const EMPTY: u32 = u32::MAX;
+
+/// Rule M's rejection sampling gives up after this many occupied draws and
+/// counts the empty sites instead (at the paper's 30% empty, after 24 misses
+/// in about one move in 5,000).
+const MOVE_TRIES: u32 = 24;
 const LIFE: u32 = u32::MAX;
 
 /// Sides of the table of arrest probabilities `P(C, A)` kept per world: cops
@@ -142,8 +147,9 @@ impl World {
             age: Vec::new(),
             death_age: Vec::new(),
             grid: vec![EMPTY; sites],
-            view_cops: vec![0; sites],
-            view_actives: vec![0; sites],
+            // Padded for the chunked window updates (`Vision::add_over`).
+            view_cops: vec![0; sites + LANES],
+            view_actives: vec![0; sites + LANES],
             order: Vec::new(),
             tally: Counts::default(),
             born: 0,
@@ -348,11 +354,7 @@ impl World {
         let n = self.state.len();
         self.order.clear();
         self.order.extend(0..n as u32);
-        // Fisher–Yates; rand's `random_range` samples usize portably.
-        for i in (1..n).rev() {
-            let j = self.rng.random_range(0..=i);
-            self.order.swap(i, j);
-        }
+        crate::draw::shuffle(&mut self.rng, &mut self.order);
     }
 
     /// Agent `i`'s turn in a sequential step: its rules, by its kind.
@@ -797,19 +799,12 @@ impl World {
     /// Adds `dc` cops and `da` actives to the window counts of every site that
     /// sees `s` (the sites in vision of `s`, by symmetry), a run of sites at a time.
     fn add_to_windows(&mut self, s: Site, dc: i16, da: i16) {
-        let (vc, va) = (&mut self.view_cops, &mut self.view_actives);
-        self.cit_vision.for_each_run(s, |start, len| {
-            if dc != 0 {
-                for c in &mut vc[start..start + len] {
-                    *c = c.wrapping_add_signed(dc);
-                }
-            }
-            if da != 0 {
-                for a in &mut va[start..start + len] {
-                    *a = a.wrapping_add_signed(da);
-                }
-            }
-        });
+        if dc != 0 {
+            self.cit_vision.add_over(&mut self.view_cops, s, dc as u16);
+        }
+        if da != 0 {
+            self.cit_vision.add_over(&mut self.view_actives, s, da as u16);
+        }
     }
 
     fn place(&mut self, i: usize, s: Site) {
@@ -852,30 +847,39 @@ impl World {
     /// (uniform over the vision set, accept if empty) is uniform over the empty
     /// sites; after a few misses a full scan decides, so "none" is exact too.
     fn random_empty_in_vision(&mut self, cop: bool, s: Site) -> Option<Site> {
-        let n = self.vision(cop).len();
-        if n == 0 {
+        let vision = if cop { &self.cop_vision } else { &self.cit_vision };
+        if vision.is_empty() {
             return None;
         }
-        let vision = if cop { &self.cop_vision } else { &self.cit_vision };
-        let around = vision.at(s);
-        for _ in 0..16 {
-            let k = self.rng.random_range(0..n);
-            if let Some(t) = around.nth(k) {
-                if self.grid[t as usize] == EMPTY {
-                    return Some(t);
+        let mut offset = vision.offset_sampler();
+        if let Some(deltas) = vision.interior_deltas(s) {
+            // Away from the edges (nearly every site of a large lattice): a
+            // site is one index addition away.
+            for _ in 0..MOVE_TRIES {
+                let t = (i64::from(s) + i64::from(deltas[offset.sample(&mut self.rng) as usize])) as usize;
+                if self.grid[t] == EMPTY {
+                    return Some(t as Site);
+                }
+            }
+        } else {
+            let around = vision.at(s);
+            for _ in 0..MOVE_TRIES {
+                if let Some(t) = around.nth(offset.sample(&mut self.rng) as usize) {
+                    if self.grid[t as usize] == EMPTY {
+                        return Some(t);
+                    }
                 }
             }
         }
         let grid = &self.grid;
         let mut count = 0u32;
-        self.vision(cop)
-            .for_each(s, |t| count += u32::from(grid[t as usize] == EMPTY));
+        vision.for_each(s, |t| count += u32::from(grid[t as usize] == EMPTY));
         if count == 0 {
             return None;
         }
         let mut pick = self.rng.random_range(0..count);
         let mut found = None;
-        self.vision(cop).for_each(s, |t| {
+        vision.for_each(s, |t| {
             if grid[t as usize] == EMPTY {
                 if pick == 0 && found.is_none() {
                     found = Some(t);

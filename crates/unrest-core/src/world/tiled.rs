@@ -15,8 +15,6 @@
 //! the seed alone. `tests::tiled_docks_with_random_sequential` compares the two
 //! orders' distributions of mean active and jailed counts over seeds.
 
-use rand::Rng;
-
 use super::{AgentState, World};
 
 /// Tile side used unless [`World::set_tile_side`] says otherwise: 64×64 sites
@@ -126,21 +124,17 @@ impl World {
             }
         }
 
-        // Tiles in a random order; within a tile, a Fisher–Yates shuffle drawn
-        // just before each agent's turn (so the tile's agents are cache-warm).
+        // Tiles in a random order; within a tile, its agents shuffled just
+        // before their turns (so the tile's agents are cache-warm).
         t.visit.clear();
         t.visit.extend(0..n_tiles as u32);
-        for k in (1..n_tiles).rev() {
-            let j = self.rng.random_range(0..=k);
-            t.visit.swap(k, j);
-        }
+        crate::draw::shuffle(&mut self.rng, &mut t.visit);
         for v in 0..n_tiles {
             let tile = t.visit[v] as usize;
             let (lo, hi) = (t.start[tile] as usize, t.start[tile + 1] as usize);
-            for k in lo..hi {
-                let j = self.rng.random_range(k..hi);
-                order.swap(k, j);
-                self.activate(order[k] as usize);
+            crate::draw::shuffle(&mut self.rng, &mut order[lo..hi]);
+            for &i in &order[lo..hi] {
+                self.activate(i as usize);
             }
         }
         self.order = order;
