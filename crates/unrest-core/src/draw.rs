@@ -24,6 +24,7 @@ pub struct Below {
     /// `2^bits mod n`: a product whose low part falls below it is rejected.
     reject_below: u64,
     bits: u32,
+    per_word: u32,
     mask: u64,
     word: u64,
     left: u32,
@@ -40,6 +41,7 @@ impl Below {
             n,
             reject_below: (1u64 << bits) % n,
             bits,
+            per_word: 64 / bits,
             mask: (1u64 << bits) - 1,
             word: 0,
             left: 0,
@@ -52,7 +54,7 @@ impl Below {
         loop {
             if self.left == 0 {
                 self.word = rng.next_u64();
-                self.left = 64 / self.bits;
+                self.left = self.per_word;
             }
             let x = self.word & self.mask;
             self.word >>= self.bits;
@@ -63,6 +65,50 @@ impl Below {
             }
         }
     }
+}
+
+/// Rejection sampling of a site: draws uniform offsets `k` from `below` and
+/// returns `take(cell(k))` for the first whose cell is `free`, or `None` after
+/// about `tries` draws. Equivalent to testing one draw at a time, but small
+/// bounds draw the four 16-bit pieces of a word per round and test all four
+/// without a branch each, taking the first free one in order: one
+/// hard-to-predict branch per round instead of one per draw (more pieces per
+/// round cost more work than the mispredictions they save). A piece that
+/// Lemire's method rejects counts as not free.
+#[inline(always)]
+pub fn first_free<T>(
+    rng: &mut impl RngCore,
+    mut below: Below,
+    tries: u32,
+    cell: impl Fn(u32) -> usize,
+    free: impl Fn(usize) -> bool,
+    take: impl Fn(usize) -> T,
+) -> Option<T> {
+    if below.bits == 16 {
+        for _ in 0..tries.div_ceil(4) {
+            let word = rng.next_u64();
+            let mut cells = [0usize; 4];
+            let mut hits = 0u32;
+            for (j, c) in cells.iter_mut().enumerate() {
+                let m = ((word >> (16 * j)) & 0xFFFF) * below.n;
+                // `m >> 16 < n` even for a rejected piece, so `cell` may look.
+                *c = cell((m >> 16) as u32);
+                let ok = u32::from(m & 0xFFFF >= below.reject_below) & u32::from(free(*c));
+                hits |= ok << j;
+            }
+            if hits != 0 {
+                return Some(take(cells[hits.trailing_zeros() as usize]));
+            }
+        }
+        return None;
+    }
+    for _ in 0..tries {
+        let c = cell(below.sample(rng));
+        if free(c) {
+            return Some(take(c));
+        }
+    }
+    None
 }
 
 /// Shuffles `v` uniformly (Fisher–Yates), with each swap index drawn by

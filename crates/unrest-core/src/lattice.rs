@@ -188,6 +188,21 @@ impl Vision {
         }
     }
 
+    /// The largest `|dx|` or `|dy|` of the set (its radius in sites).
+    pub fn reach(&self) -> i64 {
+        self.reach
+    }
+
+    /// The set as row segments `(dy, dx_lo, dx_hi)`.
+    pub fn rows(&self) -> &[(i32, i32, i32)] {
+        &self.rows
+    }
+
+    /// The offsets `(dx, dy)` in the order of [`Vision::nth`].
+    pub fn offsets(&self) -> &[(i32, i32)] {
+        &self.offsets
+    }
+
     /// A sampler of uniform offsets `0..len()` into the vision set.
     #[inline]
     pub fn offset_sampler(&self) -> Below {
@@ -259,7 +274,7 @@ impl Vision {
 /// lanes with the lanes past `len` masked to 0; reads and writes up to
 /// `LANES − 1` entries past the run, which the caller's padding holds.
 #[inline(always)]
-fn add_run(counts: &mut [u16], start: usize, len: usize, delta: u16) {
+pub(crate) fn add_run(counts: &mut [u16], start: usize, len: usize, delta: u16) {
     let end = start + len;
     let mut at = start;
     while at < end {
@@ -272,6 +287,18 @@ fn add_run(counts: &mut [u16], start: usize, len: usize, delta: u16) {
         *chunk = v;
         at += LANES;
     }
+}
+
+/// `counts[start..start + len] += delta` for `len ≤ LANES`: one chunk.
+#[inline(always)]
+pub(crate) fn add_chunk(counts: &mut [u16], start: usize, len: usize, delta: u16) {
+    let live = &LIVE_LANES[len.min(LANES)];
+    let chunk: &mut [u16; LANES] = (&mut counts[start..start + LANES]).try_into().expect("padded counts");
+    let mut v = *chunk;
+    for j in 0..LANES {
+        v[j] = v[j].wrapping_add(delta & live[j]);
+    }
+    *chunk = v;
 }
 
 /// `LIVE_LANES[l][j]` is all ones for the first `l` lanes, else 0.

@@ -16,7 +16,8 @@ mod interactive;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
-use crate::lattice::{Site, Vision, LANES};
+use crate::draw::first_free;
+use crate::lattice::{Site, Vision};
 use crate::metrics::Counts;
 use crate::params::*;
 use crate::rules;
@@ -24,8 +25,10 @@ use crate::schedule::{DynamicParam, ScheduledChange};
 
 mod extension;
 mod tiled;
+mod windows;
 pub use extension::ConstituencyTraits;
 use extension::Extension;
+use windows::Windows;
 
 const EMPTY: u32 = u32::MAX;
 
@@ -84,8 +87,9 @@ pub struct World {
     age: Vec<u32>,
     death_age: Vec<u32>,
     grid: Vec<u32>,
-    view_cops: Vec<u16>,
-    view_actives: Vec<u16>,
+    /// Cops and actives within citizen vision of each site, and on small
+    /// lattices the padded plane for Rule M (see `windows.rs`).
+    windows: Windows,
     order: Vec<u32>,
     tally: Counts,
     born: u64,
@@ -120,6 +124,17 @@ impl World {
     /// Builds the initial state: agents placed, hardship and risk aversion drawn
     /// from U(0,1), all citizens quiet.
     pub fn new(params: Params, schedule: Vec<ScheduledChange>, seed: u64) -> Result<Self, InvalidModel> {
+        Self::build(params, schedule, seed, true)
+    }
+
+    /// [`World::new`], with the padded layout of `windows.rs` allowed or not
+    /// (the tests run both and compare: the layout never changes a result).
+    fn build(
+        params: Params,
+        schedule: Vec<ScheduledChange>,
+        seed: u64,
+        allow_padded: bool,
+    ) -> Result<Self, InvalidModel> {
         let mut errs = params.validate().err().unwrap_or_default();
         for (i, c) in schedule.iter().enumerate() {
             if let Err(e) = c.validate() {
@@ -133,9 +148,9 @@ impl World {
         let (w, h) = (p.width, p.height);
         let own = p.vision_includes_own_site;
         let sites = p.sites();
+        let cit_vision = Vision::new(p.neighbourhood, p.citizen_vision, own, w, h, p.torus);
+        let cop_vision = Vision::new(p.neighbourhood, p.cop_vision, own, w, h, p.torus);
         let mut world = World {
-            cit_vision: Vision::new(p.neighbourhood, p.citizen_vision, own, w, h, p.torus),
-            cop_vision: Vision::new(p.neighbourhood, p.cop_vision, own, w, h, p.torus),
             adjacent: Vision::new(Neighbourhood::Moore, 1.0, false, w, h, p.torus),
             rng: Pcg64Mcg::seed_from_u64(seed),
             state: Vec::new(),
@@ -147,9 +162,9 @@ impl World {
             age: Vec::new(),
             death_age: Vec::new(),
             grid: vec![EMPTY; sites],
-            // Padded for the chunked window updates (`Vision::add_over`).
-            view_cops: vec![0; sites + LANES],
-            view_actives: vec![0; sites + LANES],
+            windows: Windows::new(&cit_vision, &cop_vision, w, h, p.torus, allow_padded),
+            cit_vision,
+            cop_vision,
             order: Vec::new(),
             tally: Counts::default(),
             born: 0,
@@ -308,10 +323,18 @@ impl World {
         match self.p.activation {
             Activation::RandomSequential => {
                 self.shuffle_order();
-                for k in 0..self.order.len() {
-                    let i = self.order[k] as usize;
-                    self.activate(i);
+                let n = self.order.len();
+                let mut warm = 0u32;
+                for k in 0..n {
+                    if k + 2 < n {
+                        warm ^= self.pos[self.order[k + 2] as usize];
+                    }
+                    if k + 1 < n {
+                        warm ^= self.warm_up(self.order[k + 1] as usize);
+                    }
+                    self.activate(self.order[k] as usize);
                 }
+                std::hint::black_box(warm);
             }
             Activation::Synchronous => {
                 self.shuffle_order();
@@ -357,6 +380,16 @@ impl World {
         crate::draw::shuffle(&mut self.rng, &mut self.order);
     }
 
+    /// Reads what agent `j`'s turn reads first (its state, site, hardship,
+    /// risk aversion and the window counts at its site) and changes nothing:
+    /// called one turn ahead, these loads overlap the turn before instead of
+    /// starting a chain of cache misses when `j`'s turn comes.
+    #[inline(always)]
+    fn warm_up(&self, j: usize) -> u32 {
+        let s = self.pos[j];
+        self.windows.warm_up(s) ^ u32::from(self.state[j] as u8) ^ self.hardship[j].to_bits() ^ self.risk[j].to_bits()
+    }
+
     /// Agent `i`'s turn in a sequential step: its rules, by its kind.
     #[inline]
     fn activate(&mut self, i: usize) {
@@ -374,23 +407,31 @@ impl World {
                 return;
             }
         }
+        // Model II's rules are checked here so that Model I pays no call for them.
+        let (violence, cloning) = (self.p.ethnic_violence, self.p.clone_probability > 0.0);
         match self.p.rule_order {
             RuleOrder::MoveThenAct => {
                 if self.p.movement {
                     self.rule_m(i);
                 }
                 self.rule_a(i);
-                self.rule_k(i);
+                if violence {
+                    self.rule_k(i);
+                }
             }
             RuleOrder::ActThenMove => {
                 self.rule_a(i);
-                self.rule_k(i);
+                if violence {
+                    self.rule_k(i);
+                }
                 if self.p.movement {
                     self.rule_m(i);
                 }
             }
         }
-        self.rule_clone(i);
+        if cloning {
+            self.rule_clone(i);
+        }
     }
 
     /// One cop's activation: Rule C, then what it does after an arrest.
@@ -471,32 +512,38 @@ impl World {
         }
         let s = self.pos[i] as usize;
         let active = self.state[i] == AgentState::Active;
-        let c = u32::from(self.view_cops[s]);
-        let a = rules::actives_counted(u32::from(self.view_actives[s]), active, self.p.self_count);
+        let c = self.windows.cops(s as Site);
+        let a = rules::actives_counted(self.windows.actives(s as Site), active, self.p.self_count);
         let p = self.arrest_probability(c, a);
         let n = rules::net_risk(f64::from(self.risk[i]), p);
         let g = rules::grievance(f64::from(self.hardship[i]), self.p.legitimacy);
         rules::is_active(g, n, self.p.threshold)
     }
 
-    /// Eq. 2's `P = 1 − exp(−k·(C/A)_v)` for `C` cops and `A` counted actives:
-    /// a table look-up for small counts (the common case), else computed.
+    /// Eq. 2's `P = 1 − exp(−k·(C/A)_v)` for `C` cops and `A` counted actives
+    /// (plus the country layer's unseen actives, 0 in Models I and II): a
+    /// table look-up for small counts (the common case), else computed.
     #[inline]
     fn arrest_probability(&self, c: u32, a: u32) -> f64 {
         let (ci, ai) = (c as usize, a as usize);
         if ci < P_TABLE_C && ai < P_TABLE_A {
             return self.p_table[ci * P_TABLE_A + ai];
         }
-        rules::arrest_probability(self.p.k, rules::cop_active_ratio(c, a, self.p.ratio_rule))
+        let unseen = self.ext.unseen_actives();
+        rules::arrest_probability(
+            self.p.k,
+            rules::informed_cop_active_ratio(c, a, unseen, self.p.ratio_rule),
+        )
     }
 
-    /// Fills the `P(C, A)` table for the current `k` and ratio convention.
+    /// Fills the `P(C, A)` table for the current `k`, unseen actives and ratio
+    /// convention, with the very functions a direct computation uses.
     fn rebuild_p_table(&mut self) {
-        let (k, rule) = (self.p.k, self.p.ratio_rule);
+        let (k, rule, unseen) = (self.p.k, self.p.ratio_rule, self.ext.unseen_actives());
         self.p_table.clear();
         self.p_table.extend((0..P_TABLE_C * P_TABLE_A).map(|idx| {
             let (c, a) = ((idx / P_TABLE_A) as u32, (idx % P_TABLE_A) as u32);
-            rules::arrest_probability(k, rules::cop_active_ratio(c, a, rule))
+            rules::arrest_probability(k, rules::informed_cop_active_ratio(c, a, unseen, rule))
         }));
     }
 
@@ -518,7 +565,7 @@ impl World {
         let s = self.pos[cop];
         // With equal visions the window count already says whether any active is
         // in view: skip the scan (same result, same random draws).
-        if self.p.cop_vision == self.p.citizen_vision && self.view_actives[s as usize] == 0 {
+        if self.p.cop_vision == self.p.citizen_vision && self.windows.actives(s) == 0 {
             return None;
         }
         let target = self.random_in_vision(true, s, |w, a| w.state[a] == AgentState::Active)?;
@@ -799,17 +846,13 @@ impl World {
     /// Adds `dc` cops and `da` actives to the window counts of every site that
     /// sees `s` (the sites in vision of `s`, by symmetry), a run of sites at a time.
     fn add_to_windows(&mut self, s: Site, dc: i16, da: i16) {
-        if dc != 0 {
-            self.cit_vision.add_over(&mut self.view_cops, s, dc as u16);
-        }
-        if da != 0 {
-            self.cit_vision.add_over(&mut self.view_actives, s, da as u16);
-        }
+        self.windows.add(&self.cit_vision, s, dc, da);
     }
 
     fn place(&mut self, i: usize, s: Site) {
         debug_assert_eq!(self.grid[s as usize], EMPTY);
         self.grid[s as usize] = i as u32;
+        self.windows.set_free(s, false);
         self.pos[i] = s;
         let (dc, da) = self.contribution(i);
         if dc != 0 || da != 0 {
@@ -824,6 +867,7 @@ impl World {
             return;
         }
         self.grid[s as usize] = EMPTY;
+        self.windows.set_free(s, true);
         let (dc, da) = self.contribution(i);
         if dc != 0 || da != 0 {
             self.add_to_windows(s, -dc, -da);
@@ -851,25 +895,46 @@ impl World {
         if vision.is_empty() {
             return None;
         }
-        let mut offset = vision.offset_sampler();
-        if let Some(deltas) = vision.interior_deltas(s) {
+        let offset = vision.offset_sampler();
+        let found = if let Some(pad) = self.windows.pad() {
+            // Small lattices: any site's vision is one index addition away on
+            // the padded plane, edges and wrap included.
+            let (centre, deltas) = (pad.centre(s) as i64, pad.deltas(cop));
+            first_free(
+                &mut self.rng,
+                offset,
+                MOVE_TRIES,
+                |k| (centre + i64::from(deltas[k as usize])) as usize,
+                |c| pad.is_free(c),
+                |c| pad.site_of(c),
+            )
+        } else if let Some(deltas) = vision.interior_deltas(s) {
             // Away from the edges (nearly every site of a large lattice): a
             // site is one index addition away.
-            for _ in 0..MOVE_TRIES {
-                let t = (i64::from(s) + i64::from(deltas[offset.sample(&mut self.rng) as usize])) as usize;
-                if self.grid[t] == EMPTY {
-                    return Some(t as Site);
-                }
-            }
+            let grid = &self.grid;
+            first_free(
+                &mut self.rng,
+                offset,
+                MOVE_TRIES,
+                |k| (i64::from(s) + i64::from(deltas[k as usize])) as usize,
+                |t| grid[t] == EMPTY,
+                |t| t as Site,
+            )
         } else {
-            let around = vision.at(s);
-            for _ in 0..MOVE_TRIES {
-                if let Some(t) = around.nth(offset.sample(&mut self.rng) as usize) {
-                    if self.grid[t as usize] == EMPTY {
-                        return Some(t);
-                    }
-                }
-            }
+            // Near the edge of a large lattice: wrap or clip each offset
+            // (`usize::MAX` for an offset off a bounded lattice's edge).
+            let (around, grid) = (vision.at(s), &self.grid);
+            first_free(
+                &mut self.rng,
+                offset,
+                MOVE_TRIES,
+                |k| around.nth(k as usize).map_or(usize::MAX, |t| t as usize),
+                |t| t != usize::MAX && grid[t] == EMPTY,
+                |t| t as Site,
+            )
+        };
+        if found.is_some() {
+            return found;
         }
         let grid = &self.grid;
         let mut count = 0u32;
@@ -991,13 +1056,72 @@ impl World {
                 SiteView::Active => a += 1,
                 _ => {}
             });
-            if c != self.view_cops[s] || a != self.view_actives[s] {
-                return Err(format!(
-                    "window at site {s}: kept ({}, {}), recount ({c}, {a})",
-                    self.view_cops[s], self.view_actives[s]
-                ));
+            let kept = (self.windows.cops(s as Site), self.windows.actives(s as Site));
+            if kept != (u32::from(c), u32::from(a)) {
+                return Err(format!("window at site {s}: kept {kept:?}, recount ({c}, {a})"));
             }
         }
+        if let Some(pad) = self.windows.pad() {
+            pad.check_free(|s| self.grid[s as usize] == EMPTY)?;
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The padded layout (small lattices) and the plain one must give the same
+    /// run, step for step, with exact bookkeeping in both.
+    #[test]
+    fn padded_and_plain_layouts_give_identical_runs() {
+        let bounded = Params {
+            torus: false,
+            ..Params::mesa()
+        };
+        let own_site = Params {
+            vision_includes_own_site: true,
+            neighbourhood: Neighbourhood::Moore,
+            citizen_vision: 3.0,
+            cop_vision: 5.0,
+            ..Params::netlogo()
+        };
+        let model_ii = Params {
+            ethnic_violence: true,
+            group_b_share: 0.5,
+            clone_probability: 0.05,
+            legitimacy: 0.5,
+            max_age: StepLimit::Finite(200),
+            ..Params::epstein()
+        };
+        let run2_like = Params {
+            cop_density: 0.04,
+            legitimacy: 0.82,
+            max_jail_term: StepLimit::Finite(30),
+            ..Params::mesa()
+        };
+        for (name, p) in [
+            ("mesa", Params::mesa()),
+            ("run2-like", run2_like),
+            ("epstein", Params::epstein()),
+            ("bounded", bounded),
+            ("own-site", own_site),
+            ("model-ii", model_ii),
+        ] {
+            let mut padded = World::build(p.clone(), vec![], 11, true).unwrap();
+            let mut plain = World::build(p, vec![], 11, false).unwrap();
+            assert!(padded.windows.pad().is_some(), "{name}: padded layout expected");
+            assert!(plain.windows.pad().is_none());
+            for t in 1..=120 {
+                assert_eq!(padded.step(), plain.step(), "{name}: step {t}");
+                if t % 40 == 0 {
+                    padded
+                        .check_invariants()
+                        .unwrap_or_else(|e| panic!("{name} padded: {e}"));
+                    plain.check_invariants().unwrap_or_else(|e| panic!("{name} plain: {e}"));
+                }
+            }
+        }
     }
 }

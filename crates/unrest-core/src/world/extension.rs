@@ -18,6 +18,7 @@
 //! Every addition is O(1) per decision; the window counts are untouched.
 
 use super::*;
+use crate::lattice::Site;
 
 /// The traits a constituency (a group of citizens) brings to Rule A.
 ///
@@ -70,6 +71,11 @@ impl Extension {
     pub(super) fn is_active(&self) -> bool {
         !self.constituencies.is_empty() || self.unseen_actives > 0.0
     }
+
+    /// Actives outside vision added to every citizen's `A` (0 unless set).
+    pub(super) fn unseen_actives(&self) -> f64 {
+        self.unseen_actives
+    }
 }
 
 impl World {
@@ -78,11 +84,11 @@ impl World {
     pub(super) fn decide_extended(&self, i: usize) -> bool {
         let s = self.pos[i] as usize;
         let active = self.state[i] == AgentState::Active;
-        let c = u32::from(self.view_cops[s]);
-        let a = rules::actives_counted(u32::from(self.view_actives[s]), active, self.p.self_count);
-        let ratio = rules::informed_cop_active_ratio(c, a, self.ext.unseen_actives, self.p.ratio_rule);
+        let c = self.windows.cops(s as Site);
+        let a = rules::actives_counted(self.windows.actives(s as Site), active, self.p.self_count);
         let t = self.traits_of(i);
-        let p = rules::arrest_probability(self.p.k, ratio);
+        // `P(C, A)` with the unseen actives in `A` (the table is rebuilt when they change).
+        let p = self.arrest_probability(c, a);
         let p = p + (1.0 - p) * t.ambient_risk;
         let g = rules::grievance(f64::from(self.hardship[i]) * t.hardship_scale, t.legitimacy);
         let n = rules::net_risk(f64::from(self.risk[i]) * t.risk_scale, p);
@@ -193,7 +199,11 @@ impl World {
 
     /// Actives outside vision that every citizen adds to `A` (information coupling).
     pub fn set_unseen_actives(&mut self, a: f64) {
-        self.ext.unseen_actives = if a.is_finite() { a.max(0.0) } else { 0.0 };
+        let a = if a.is_finite() { a.max(0.0) } else { 0.0 };
+        if a != self.ext.unseen_actives {
+            self.ext.unseen_actives = a;
+            self.rebuild_p_table();
+        }
     }
 
     pub fn unseen_actives(&self) -> f64 {

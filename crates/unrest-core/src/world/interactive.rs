@@ -5,7 +5,7 @@
 //! on them; each keeps the incremental bookkeeping (tallies, window counts)
 //! consistent, which `check_invariants` verifies in the tests below.
 
-use super::{AgentState, World, EMPTY};
+use super::{AgentState, Windows, World, EMPTY};
 use crate::lattice::{Site, Vision};
 use crate::params::MAX_VISION;
 
@@ -64,11 +64,14 @@ impl World {
     /// Recomputes the counts of cops and actives within citizen vision of every
     /// site from scratch (after the vision set changed).
     fn recount_windows(&mut self) {
-        self.view_cops.fill(0);
-        self.view_actives.fill(0);
+        let (w, h, torus) = (self.p.width, self.p.height, self.p.torus);
+        let allow_padded = self.windows.padded_allowed();
+        self.windows = Windows::new(&self.cit_vision, &self.cop_vision, w, h, torus, allow_padded);
+        self.windows.clear_counts();
         for s in 0..self.grid.len() {
             let a = self.grid[s];
             if a != EMPTY {
+                self.windows.set_free(s as Site, false);
                 let (dc, da) = self.contribution(a as usize);
                 if dc != 0 || da != 0 {
                     self.add_to_windows(s as Site, dc, da);
