@@ -22,6 +22,15 @@ use super::{AgentState, World};
 /// and its ~3,000 agents' state within a 256 KiB level-2 cache.
 pub const DEFAULT_TILE_SIDE: u32 = 64;
 
+/// Steps between renumberings of the agents in tile order: an agent moves at
+/// most a vision radius a step, so after a few steps a tile's agents are
+/// still nearly contiguous, and renumbering (a pass over every per-agent
+/// array) costs a few percent of a step.
+const RENUMBER_EVERY: u64 = 4;
+
+/// Lattices up to this many sites stay in the caches: no tile warm-up.
+const WARM_ABOVE_SITES: usize = 1 << 18;
+
 /// Reusable buffers for the tiled order (no allocation once sized).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Tiles {
@@ -63,27 +72,63 @@ impl World {
         let n = self.state.len();
         let mut perm: Vec<u32> = (0..n as u32).collect();
         perm.sort_unstable_by_key(|&i| self.pos[i as usize]);
+        self.renumber(&perm);
+    }
+
+    /// Gives agent `perm[j]` the number `j` in every per-agent array and on the
+    /// grid. `perm` must be a permutation of all agent numbers.
+    fn renumber(&mut self, perm: &[u32]) {
         fn permute<T: Copy>(v: &mut Vec<T>, perm: &[u32]) {
             if v.len() == perm.len() {
                 *v = perm.iter().map(|&i| v[i as usize]).collect();
             }
         }
-        permute(&mut self.state, &perm);
-        permute(&mut self.pos, &perm);
-        permute(&mut self.hardship, &perm);
-        permute(&mut self.risk, &perm);
-        permute(&mut self.term, &perm);
-        permute(&mut self.group, &perm);
-        permute(&mut self.age, &perm);
-        permute(&mut self.death_age, &perm);
-        permute(&mut self.constituency, &perm);
-        permute(&mut self.foreign, &perm);
+        permute(&mut self.state, perm);
+        permute(&mut self.pos, perm);
+        permute(&mut self.hardship, perm);
+        permute(&mut self.risk, perm);
+        permute(&mut self.term, perm);
+        permute(&mut self.group, perm);
+        permute(&mut self.age, perm);
+        permute(&mut self.death_age, perm);
+        permute(&mut self.constituency, perm);
+        permute(&mut self.foreign, perm);
         for (j, &i) in perm.iter().enumerate() {
             let s = self.pos[j] as usize;
             if self.grid[s] == i {
                 self.grid[s] = j as u32;
             }
         }
+    }
+
+    /// Reads, in address order, the lattice state of the tile with corner
+    /// `(x0, y0)` and the per-agent state of its agents (`agents`, ascending),
+    /// and changes nothing.
+    /// On a lattice far larger than the caches a tile's state was evicted
+    /// since its last turn; read in random agent order every first touch of a
+    /// line waits on memory, read in order the hardware prefetchers stream it.
+    fn warm_tile(&self, x0: u32, y0: u32, side: u32, agents: &[u32]) -> u32 {
+        let w = self.p.width;
+        if self.p.sites() <= WARM_ABOVE_SITES {
+            return 0;
+        }
+        let mut acc = 0u32;
+        let x1 = (x0 + side).min(w);
+        for y in y0..(y0 + side).min(self.p.height) {
+            let row = y * w;
+            // One read per 64-byte line: every 16th occupant, every 32nd count.
+            for s in (row + x0..row + x1).step_by(16) {
+                acc ^= self.grid[s as usize] ^ self.windows.warm_up(s);
+            }
+        }
+        // `agents` ascend: runs of consecutive numbers (agents numbered in this
+        // tile) with jumps to the numbers of those that came from other tiles.
+        for &i in agents {
+            let i = i as usize;
+            acc ^= self.pos[i] ^ self.hardship[i].to_bits() ^ self.risk[i].to_bits();
+            acc ^= u32::from(self.constituency[i]) ^ u32::from(self.state[i] as u8);
+        }
+        acc
     }
 
     /// One step of tiled activation (see the module documentation).
@@ -124,6 +169,21 @@ impl World {
             }
         }
 
+        // Agents drift away from the tile they were numbered in; every few
+        // steps they are numbered again in tile order (agents that no longer
+        // act last), so that a tile's agents stay together in memory.
+        if self.tally.step % RENUMBER_EVERY == 0 {
+            let acting = order.len();
+            let mut perm = std::mem::take(&mut order);
+            perm.extend((0..self.state.len() as u32).filter(|&i| !acts(self.state[i as usize])));
+            self.renumber(&perm);
+            order = perm;
+            order.truncate(acting);
+            for (j, o) in order.iter_mut().enumerate() {
+                *o = j as u32;
+            }
+        }
+
         // Tiles in a random order; within a tile, its agents shuffled just
         // before their turns (so the tile's agents are cache-warm).
         t.visit.clear();
@@ -132,10 +192,18 @@ impl World {
         for v in 0..n_tiles {
             let tile = t.visit[v] as usize;
             let (lo, hi) = (t.start[tile] as usize, t.start[tile + 1] as usize);
+            // The tile's agents are still in ascending number here: warm up
+            // before the shuffle, so that the reads go up through memory.
+            let (tx, ty) = (tile as u32 % per_row, tile as u32 / per_row);
+            let mut warm = self.warm_tile(tx * side, ty * side, side, &order[lo..hi]);
             crate::draw::shuffle(&mut self.rng, &mut order[lo..hi]);
-            for &i in &order[lo..hi] {
-                self.activate(i as usize);
+            for k in lo..hi {
+                if k + 1 < hi {
+                    warm ^= self.warm_up(order[k + 1] as usize);
+                }
+                self.activate(order[k] as usize);
             }
+            std::hint::black_box(warm);
         }
         self.order = order;
         self.tiles = t;
