@@ -93,11 +93,12 @@ impl World {
         permute(&mut self.death_age, perm);
         permute(&mut self.constituency, perm);
         permute(&mut self.foreign, perm);
+        let mut new_number = vec![0u32; perm.len()];
         for (j, &i) in perm.iter().enumerate() {
-            let s = self.pos[j] as usize;
-            if self.grid[s] == i {
-                self.grid[s] = j as u32;
-            }
+            new_number[i as usize] = j as u32;
+        }
+        for a in self.grid.iter_mut().filter(|a| **a != super::EMPTY) {
+            *a = new_number[*a as usize];
         }
     }
 
@@ -301,10 +302,29 @@ mod tests {
         a.set_tile_side(16);
         b.set_tile_side(16);
         a.check_invariants().unwrap();
+        // 40 steps renumber the agents ten times, with jailed citizens off the
+        // lattice whose last site another agent holds.
         for _ in 0..40 {
             assert_eq!(a.step(), b.step());
             a.check_invariants().unwrap();
         }
+        // The same with jailed citizens on their sites and Model II's dead.
+        let q = Params {
+            activation: Activation::Tiled,
+            width: 60,
+            height: 60,
+            ethnic_violence: true,
+            group_b_share: 0.5,
+            legitimacy: 0.5,
+            ..Params::mesa()
+        };
+        let mut m = World::new(q, vec![], 5).unwrap();
+        m.set_tile_side(16);
+        for _ in 0..40 {
+            m.step();
+            m.check_invariants().unwrap();
+        }
+        assert!(m.counts().dead > 0 && m.counts().jailed > 0, "{:?}", m.counts());
         // Agents are numbered in site order when the world is built.
         let c = World::new(
             Params {
