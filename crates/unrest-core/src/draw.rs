@@ -69,12 +69,12 @@ impl Below {
 
 /// Rejection sampling of a site: draws uniform offsets `k` from `below` and
 /// returns `take(cell(k))` for the first whose cell is `free`, or `None` after
-/// about `tries` draws. Equivalent to testing one draw at a time, but small
-/// bounds draw the four 16-bit pieces of a word per round and test all four
-/// without a branch each, taking the first free one in order: one
-/// hard-to-predict branch per round instead of one per draw (more pieces per
-/// round cost more work than the mispredictions they save). A piece that
-/// Lemire's method rejects counts as not free.
+/// about `tries` draws. Small bounds take the four 16-bit pieces of each word
+/// in one unrolled pass (a piece that Lemire's method rejects counts as a
+/// try), so the loop carries no per-draw bookkeeping. (Testing all four
+/// pieces of a word without branches and taking the first free one gives the
+/// same sites with fewer mispredicted branches but more instructions; it
+/// measured no faster.)
 #[inline(always)]
 pub fn first_free<T>(
     rng: &mut impl RngCore,
@@ -87,17 +87,14 @@ pub fn first_free<T>(
     if below.bits == 16 {
         for _ in 0..tries.div_ceil(4) {
             let word = rng.next_u64();
-            let mut cells = [0usize; 4];
-            let mut hits = 0u32;
-            for (j, c) in cells.iter_mut().enumerate() {
+            for j in 0..4 {
                 let m = ((word >> (16 * j)) & 0xFFFF) * below.n;
-                // `m >> 16 < n` even for a rejected piece, so `cell` may look.
-                *c = cell((m >> 16) as u32);
-                let ok = u32::from(m & 0xFFFF >= below.reject_below) & u32::from(free(*c));
-                hits |= ok << j;
-            }
-            if hits != 0 {
-                return Some(take(cells[hits.trailing_zeros() as usize]));
+                if m & 0xFFFF >= below.reject_below {
+                    let c = cell((m >> 16) as u32);
+                    if free(c) {
+                        return Some(take(c));
+                    }
+                }
             }
         }
         return None;
