@@ -20,13 +20,32 @@ pub fn is_country(name_or_path: &str) -> bool {
 }
 
 /// Loads a country scenario with `--set` overrides and an optional seed.
+///
+/// The seed is applied after parsing, not as a TOML override: TOML integers are
+/// signed 64-bit, and half of all seeds (those `validate` and `sweep` derive,
+/// among them) are above `i64::MAX`.
 pub fn load(name: &str, sets: &[(String, String)], seed: Option<u64>) -> Result<CountryScenario, String> {
-    let mut sets = sets.to_vec();
-    if let Some(s) = seed {
-        sets.push(("seed".into(), s.to_string()));
+    let mut seed = seed;
+    let mut rest = Vec::with_capacity(sets.len());
+    for (k, v) in sets {
+        if k == "seed" {
+            let s = v
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| format!("--set seed={v}: a seed is a whole number from 0 to {}", u64::MAX))?;
+            seed = seed.or(Some(s));
+        } else {
+            rest.push((k.clone(), v.clone()));
+        }
     }
-    match unrest_scenario::load_any(name, &sets).map_err(|e| e.to_string())? {
-        AnyScenario::Country(c) => Ok(*c),
+    match unrest_scenario::load_any(name, &rest).map_err(|e| e.to_string())? {
+        AnyScenario::Country(mut c) => {
+            if let Some(s) = seed {
+                c.seed = s;
+                c.spec.seed = s;
+            }
+            Ok(*c)
+        }
         AnyScenario::Lattice(_) => Err(format!("{name} is not a country scenario")),
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 mod common;
-use common::unrest;
+use common::{ok, unrest};
 
 fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -145,4 +145,24 @@ fn summary_without_out_is_printed() {
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("epstein-run1") && text.contains("outbursts"), "{text}");
+}
+
+/// Seeds above `i64::MAX` (half of those `validate` prints) replay a country
+/// run; a malformed seed is a clear error.
+#[test]
+fn country_runs_take_any_64_bit_seed() {
+    let big = "15129150045654849479";
+    let o = unrest(&[
+        "run",
+        "kazakhstan-2022",
+        "--seed",
+        big,
+        "--set",
+        "calendar.end=2021-12-28",
+    ]);
+    let out = ok(&o);
+    assert!(out.contains(&format!("seed {big}")), "{out}");
+    let o = unrest(&["run", "kazakhstan-2022", "--set", "seed=-3"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("seed=-3"));
 }
