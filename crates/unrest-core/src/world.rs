@@ -874,9 +874,25 @@ impl World {
         }
     }
 
+    /// `unplace` then `place`, in one pass: a move is the commonest change of
+    /// all (nearly every agent, nearly every step).
     fn move_agent(&mut self, i: usize, to: Site) {
-        self.unplace(i);
-        self.place(i, to);
+        let from = self.pos[i];
+        if self.grid[from as usize] != i as u32 {
+            self.place(i, to);
+            return;
+        }
+        debug_assert_eq!(self.grid[to as usize], EMPTY);
+        self.grid[from as usize] = EMPTY;
+        self.grid[to as usize] = i as u32;
+        self.pos[i] = to;
+        self.windows.set_free(from, true);
+        self.windows.set_free(to, false);
+        let (dc, da) = self.contribution(i);
+        if dc != 0 || da != 0 {
+            self.add_to_windows(from, -dc, -da);
+            self.add_to_windows(to, dc, da);
+        }
     }
 
     fn vision(&self, cop: bool) -> &Vision {
