@@ -3,11 +3,11 @@
 //!
 //! On a large lattice nearly every site is far from the edges, where a vision
 //! set is a fixed pattern of index offsets and the counts are plain per-site
-//! arrays (`Layout::Plain`). On a small torus — the paper's 40×40 with vision
+//! arrays (the plain layout). On a small torus — the paper's 40×40 with vision
 //! 7 has 58% of its sites within 7 of an edge — wrapping splits the rows of
 //! every other window update and every other Rule M probe needs a wrap.
 //! There the lattice is drawn on a padded plane of `(w + 2r + 1) × (h + 2r + 1)`
-//! cells, `r` the largest vision radius (`Layout::Padded`):
+//! cells, `r` the largest vision radius (the padded layout, [`Pad`]):
 //!
 //! * Counts are *folded*: an agent at a site adds to the padded window around
 //!   the site's own image, always contiguous rows, never a wrap. A site's count
@@ -20,7 +20,7 @@
 //!   few per move) are many and changes (two per move) few.
 //!
 //! An agent's window never holds two images of one site when `2r + 1` is at
-//! most the lattice's width and height, which `Padded` requires; smaller tori
+//! most the lattice's width and height, which the padded layout requires; smaller tori
 //! keep the plain layout with the vision set's de-duplicated offsets.
 
 use crate::lattice::{add_chunk, add_run, Site, Vision, LANES};
