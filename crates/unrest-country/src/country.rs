@@ -485,6 +485,26 @@ impl Country {
             .collect()
     }
 
+    /// Starts a linear ramp of the hardship multiplier of every targeted
+    /// (region, constituency) from its current value to `to(current)` over
+    /// `ramp_hours` (at least one step), beginning at step `t`.
+    fn ramp_hardship(&mut self, rs: &[usize], cs: &[usize], t: u64, ramp_hours: f64, to: impl Fn(f64) -> f64) {
+        let steps = (ramp_hours / self.cal.step_hours).round().max(1.0) as u64;
+        for &r in rs {
+            for &c in cs {
+                let from = self.regions[r].hardship_scale[c];
+                self.ramps.push(Ramp {
+                    region: r,
+                    constituency: c,
+                    start_step: t,
+                    steps,
+                    from,
+                    to: to(from),
+                });
+            }
+        }
+    }
+
     fn apply(&mut self, action: &Action, targets: &Targets, origin: String, note: String) {
         let rs = self.target_regions(targets);
         let cs = self.target_constituencies(targets);
@@ -495,38 +515,12 @@ impl Country {
         let scale = self.spec.scale;
         match *action {
             Action::HardshipShock { factor, ramp_hours } => {
-                let steps = (ramp_hours / self.cal.step_hours).round().max(1.0) as u64;
-                for &r in &rs {
-                    for &c in &cs {
-                        let from = self.regions[r].hardship_scale[c];
-                        self.ramps.push(Ramp {
-                            region: r,
-                            constituency: c,
-                            start_step: t,
-                            steps,
-                            from,
-                            to: from * factor,
-                        });
-                    }
-                }
+                self.ramp_hardship(&rs, &cs, t, ramp_hours, |from| from * factor);
             }
             Action::HardshipReversal { ramp_hours } => {
-                let steps = (ramp_hours / self.cal.step_hours).round().max(1.0) as u64;
                 self.ramps
                     .retain(|ramp| !(rs.contains(&ramp.region) && cs.contains(&ramp.constituency)));
-                for &r in &rs {
-                    for &c in &cs {
-                        let from = self.regions[r].hardship_scale[c];
-                        self.ramps.push(Ramp {
-                            region: r,
-                            constituency: c,
-                            start_step: t,
-                            steps,
-                            from,
-                            to: 1.0,
-                        });
-                    }
-                }
+                self.ramp_hardship(&rs, &cs, t, ramp_hours, |_| 1.0);
             }
             Action::LegitimacyShock { delta } | Action::ShamElection { delta } => {
                 for &r in &rs {
