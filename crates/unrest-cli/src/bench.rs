@@ -49,6 +49,10 @@ pub struct CaseArgs {
     pub set: Vec<String>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Time the skeleton of the scenario's rules (shuffle and Rule M only;
+    /// see `skeleton.rs`) instead of the scenario itself.
+    #[arg(long)]
+    pub skeleton: bool,
 }
 
 /// What a case reports (one JSON line on stdout).
@@ -109,6 +113,9 @@ pub fn case(args: CaseArgs) -> Result<(), String> {
         return country_case(&args, &sets);
     }
     let s = Scenario::load(&args.scenario, &sets).map_err(|e| e.to_string())?;
+    if args.skeleton {
+        return skeleton_case(&s.params, &args);
+    }
     let t0 = Instant::now();
     let mut w = World::new(s.params.clone(), s.schedule.clone(), args.seed).map_err(|e| e.to_string())?;
     let setup = t0.elapsed().as_secs_f64();
@@ -119,6 +126,18 @@ pub fn case(args: CaseArgs) -> Result<(), String> {
         w.step();
     }
     report(agents, s.params.sites() as u64, args.steps, setup, t1, cpu1)
+}
+
+/// The skeleton of a scenario's rules (see `skeleton.rs`), timed like a case.
+fn skeleton_case(params: &unrest_core::Params, args: &CaseArgs) -> Result<(), String> {
+    let t0 = Instant::now();
+    let mut s = crate::skeleton::Skeleton::new(params, args.seed)?;
+    let setup = t0.elapsed().as_secs_f64();
+    let (t1, cpu1) = (Instant::now(), cpu_seconds());
+    for _ in 0..args.steps {
+        s.step();
+    }
+    report(s.agents() as u64, params.sites() as u64, args.steps, setup, t1, cpu1)
 }
 
 /// Prints a case's result as one JSON line: the steps' wall and CPU time since
@@ -188,9 +207,17 @@ struct Row {
 }
 
 fn run_case(scenario: &str, steps: u64, sets: &[&str]) -> Result<CaseResult, String> {
+    run_case_as(scenario, steps, sets, false)
+}
+
+/// [`run_case`], or the skeleton of the scenario's rules.
+fn run_case_as(scenario: &str, steps: u64, sets: &[&str], skeleton: bool) -> Result<CaseResult, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = Command::new(exe);
     cmd.args(["bench-case", scenario, "--steps", &steps.to_string()]);
+    if skeleton {
+        cmd.arg("--skeleton");
+    }
     for s in sets {
         cmd.args(["--set", s]);
     }
@@ -307,6 +334,7 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
             ],
         ),
     ];
+    let mut mesa_default_rate = None;
     for (scenario, note, sets, mesa_args) in classic {
         let steps = if q { 2_000 } else { 20_000 };
         let r = run_case(scenario, steps, &sets)?;
@@ -325,8 +353,22 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
         } else {
             note.to_string()
         };
+        if sets.is_empty() && scenario == "mesa-default" {
+            mesa_default_rate = mesa_rate;
+        }
         rows.push(row(format!("{scenario} 40x40"), &r, mesa_rate, note));
     }
+
+    // What bounds the ratio: the part of Mesa's rules no engine can skip.
+    let steps = if q { 2_000 } else { 20_000 };
+    let r = run_case_as("mesa-default", steps, &[], true)?;
+    rows.push(row(
+        "skeleton 40x40".into(),
+        &r,
+        mesa_default_rate,
+        "shuffle + Rule M only, every agent moving (no Rule A, counts, arrests): a bound on any engine; vs Mesa's defaults"
+            .into(),
+    ));
 
     // Scaling: one lattice, Run 2's inputs, growing side, under the paper's
     // random sequential activation and under tiled activation.

@@ -8,6 +8,7 @@ mod country;
 mod run;
 mod runner;
 mod serve;
+mod skeleton;
 mod sweep;
 mod validate;
 
