@@ -323,18 +323,12 @@ impl World {
         match self.p.activation {
             Activation::RandomSequential => {
                 self.shuffle_order();
-                let n = self.order.len();
-                let mut warm = 0u32;
-                for k in 0..n {
-                    if k + 2 < n {
-                        warm ^= self.pos[self.order[k + 2] as usize];
-                    }
-                    if k + 1 < n {
-                        warm ^= self.warm_up(self.order[k + 1] as usize);
-                    }
+                // (Reading the next agent's state a turn ahead, as the tiled
+                // order does, measured slower here at every size: 7-30% on
+                // 40x40 worlds, no change at 1M agents.)
+                for k in 0..self.order.len() {
                     self.activate(self.order[k] as usize);
                 }
-                std::hint::black_box(warm);
             }
             Activation::Synchronous => {
                 self.shuffle_order();
@@ -382,8 +376,8 @@ impl World {
 
     /// Reads what agent `j`'s turn reads first (its state, site, hardship,
     /// risk aversion and the window counts at its site) and changes nothing:
-    /// called one turn ahead, these loads overlap the turn before instead of
-    /// starting a chain of cache misses when `j`'s turn comes.
+    /// called one turn ahead in the tiled order, these loads overlap the turn
+    /// before instead of starting a chain of cache misses when `j`'s turn comes.
     #[inline(always)]
     fn warm_up(&self, j: usize) -> u32 {
         let s = self.pos[j];
