@@ -15,20 +15,21 @@
 use rand::{RngCore, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use unrest_core::draw::{first_free, shuffle};
-use unrest_core::lattice::Vision;
-use unrest_core::{Params, Placement};
+use unrest_core::lattice::{PaddedPlane, Vision};
+use unrest_core::Params;
 
 /// Rule M's probes before giving up, as in the engine.
 const TRIES: u32 = 24;
 
-/// A torus drawn on a padded plane with the free map replicated (see the
-/// engine's `world/windows.rs`), and the agents on it.
+/// A torus drawn on the engine's padded plane ([`PaddedPlane`]) with the
+/// free map replicated on every image, and the agents on it.
 pub struct Skeleton {
     rng: Pcg64Mcg,
     vision: Vision,
     /// Vision offsets as plane index deltas, in `Vision::offsets` order.
     deltas: Vec<i32>,
-    /// Per site: its images on the plane (the first its own), absent ones `zero`.
+    /// Per site: its images on the plane (the first its own; absent ones name
+    /// a margin cell).
     images: Vec<[u32; 4]>,
     /// Per plane cell: the site it shows.
     site_of: Vec<u32>,
@@ -39,9 +40,9 @@ pub struct Skeleton {
 }
 
 impl Skeleton {
-    /// Agents placed as `params` says (Mesa: each site a citizen or a cop with
-    /// the two densities), on the citizens' vision set. Needs a torus at least
-    /// `2r + 1` sites a side.
+    /// Agents placed as Mesa places them (each site taken with the citizen
+    /// and cop densities' sum), seeing with the citizens' vision. Needs a
+    /// torus at least `2r + 1` sites a side.
     pub fn new(params: &Params, seed: u64) -> Result<Self, String> {
         let (w, h) = (params.width, params.height);
         let vision = Vision::new(
@@ -56,61 +57,26 @@ impl Skeleton {
         if !params.torus || 2 * r + 1 > w || 2 * r + 1 > h {
             return Err("the skeleton needs a torus at least 2r + 1 sites a side".into());
         }
-        let (pw, ph) = (w + 2 * r + 1, h + 2 * r + 1);
-        let cells = (pw * ph) as usize;
-        let zero = (cells - 1) as u32;
-        let mut images = Vec::with_capacity((w * h) as usize);
-        let mut site_of = vec![u32::MAX; cells];
-        let other = |c: u32, n: u32| {
-            if c < r {
-                Some(c + r + n)
-            } else if c + r >= n {
-                Some(c + r - n)
-            } else {
-                None
-            }
-        };
-        for y in 0..h {
-            for x in 0..w {
-                let (x1, y1) = (other(x, w), other(y, h));
-                let cell = |cx: u32, cy: u32| cy * pw + cx;
-                let im = [
-                    cell(x + r, y + r),
-                    x1.map_or(zero, |x1| cell(x1, y + r)),
-                    y1.map_or(zero, |y1| cell(x + r, y1)),
-                    match (x1, y1) {
-                        (Some(x1), Some(y1)) => cell(x1, y1),
-                        _ => zero,
-                    },
-                ];
-                for &c in im.iter().filter(|&&c| c != zero) {
-                    site_of[c as usize] = y * w + x;
-                }
-                images.push(im);
-            }
-        }
-        let deltas = vision.offsets().iter().map(|&(dx, dy)| dy * pw as i32 + dx).collect();
+        let plane = PaddedPlane::new(w, h, r, true);
+        let deltas = plane.deltas(&vision);
+        let PaddedPlane { images, site_of, .. } = plane;
+        // Margin cells (images of no site) are never free.
+        let free = site_of.iter().map(|&t| u8::from(t != u32::MAX)).collect();
         let mut s = Skeleton {
             rng: Pcg64Mcg::seed_from_u64(seed),
             vision,
             deltas,
             images,
             site_of,
-            free: vec![1; cells],
+            free,
             pos: Vec::new(),
             order: Vec::new(),
         };
-        s.free[zero as usize] = 0;
-        let sites = w * h;
+        // Each site independently occupied with the two densities' sum, as
+        // Mesa places its agents.
         let occupied = params.citizen_density + params.cop_density;
-        let n_exact = ((params.citizen_density * f64::from(sites)).round()
-            + (params.cop_density * f64::from(sites)).round()) as u32;
-        for site in 0..sites {
-            let take = match params.placement {
-                Placement::PerSite => ((s.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < occupied,
-                Placement::ExactCount => site < n_exact,
-            };
-            if take {
+        for site in 0..w * h {
+            if ((s.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < occupied {
                 s.occupy(site, false);
                 s.pos.push(site);
             }
@@ -167,9 +133,8 @@ impl Skeleton {
                 return Err(format!("two agents on site {s}"));
             }
         }
-        let zero = self.free.len() - 1;
         for (s, im) in self.images.iter().enumerate() {
-            for &c in im.iter().filter(|&&c| c as usize != zero) {
+            for &c in im.iter().filter(|&&c| self.site_of[c as usize] != u32::MAX) {
                 if (self.free[c as usize] == 0) != occupied[s] {
                     return Err(format!("free map disagrees at site {s}"));
                 }

@@ -270,6 +270,80 @@ impl Vision {
     }
 }
 
+/// A `w × h` lattice drawn on a plane of `(w + 2r + 1) × (h + 2r + 1)` cells,
+/// `r` a vision radius, so that everything within `r` of a site is one index
+/// addition away from the site's own image, edges and wrap included (the
+/// engine's small-lattice layout; why, in `world/windows.rs`). On a torus a
+/// site within `r` of an edge has a second image across that edge (four near
+/// a corner); on a bounded lattice every site has only its own.
+#[derive(Debug, Clone)]
+pub struct PaddedPlane {
+    /// Cells per row of the plane, `w + 2r + 1`.
+    pub width: u32,
+    /// Per site: its images, the first the site's own at `(x + r, y + r)`;
+    /// absent images are the plane's last cell, which no window around an
+    /// image reaches (a window reaches columns and rows up to `w + 2r − 1`
+    /// and `h + 2r − 1`).
+    pub images: Vec<[u32; 4]>,
+    /// Per cell: the site it is an image of, `u32::MAX` for margin cells.
+    pub site_of: Vec<u32>,
+}
+
+impl PaddedPlane {
+    /// The plane of a `w × h` lattice for visions of radius at most `r`.
+    pub fn new(w: u32, h: u32, r: u32, torus: bool) -> Self {
+        let (pw, ph) = (w + 2 * r + 1, h + 2 * r + 1);
+        let cells = pw as usize * ph as usize;
+        let zero = (cells - 1) as u32;
+        let cell = |x: u32, y: u32| y * pw + x;
+        // The image of coordinate `c` (of `n`) across the nearer edge, if
+        // within `r` of one.
+        let other = |c: u32, n: u32| {
+            if !torus {
+                None
+            } else if c < r {
+                Some(c + r + n)
+            } else if c + r >= n {
+                Some(c + r - n)
+            } else {
+                None
+            }
+        };
+        let mut images = Vec::with_capacity(w as usize * h as usize);
+        let mut site_of = vec![u32::MAX; cells];
+        for y in 0..h {
+            for x in 0..w {
+                let (x0, y0) = (x + r, y + r);
+                let (x1, y1) = (other(x, w), other(y, h));
+                let im = [
+                    cell(x0, y0),
+                    x1.map_or(zero, |x1| cell(x1, y0)),
+                    y1.map_or(zero, |y1| cell(x0, y1)),
+                    match (x1, y1) {
+                        (Some(x1), Some(y1)) => cell(x1, y1),
+                        _ => zero,
+                    },
+                ];
+                for &c in im.iter().filter(|&&c| c != zero) {
+                    site_of[c as usize] = y * w + x;
+                }
+                images.push(im);
+            }
+        }
+        PaddedPlane {
+            width: pw,
+            images,
+            site_of,
+        }
+    }
+
+    /// A vision's offsets as plane index deltas, in the order of [`Vision::nth`].
+    pub fn deltas(&self, vision: &Vision) -> Vec<i32> {
+        let pw = self.width as i32;
+        vision.offsets().iter().map(|&(dx, dy)| dy * pw + dx).collect()
+    }
+}
+
 /// `counts[start..start + len] += delta` (wrapping) in chunks of [`LANES`]
 /// lanes with the lanes past `len` masked to 0; reads and writes up to
 /// `LANES − 1` entries past the run, which the caller's padding holds.

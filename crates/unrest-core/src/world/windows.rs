@@ -23,7 +23,7 @@
 //! most the lattice's width and height, which the padded layout requires; smaller tori
 //! keep the plain layout with the vision set's de-duplicated offsets.
 
-use crate::lattice::{add_chunk, add_run, Site, Vision, LANES};
+use crate::lattice::{add_chunk, add_run, PaddedPlane, Site, Vision, LANES};
 
 /// Lattices of at most this many sites use the padded layout when they can
 /// (its per-site tables cost ~30 bytes a site; beyond this the lattice is
@@ -183,49 +183,11 @@ impl Windows {
 
 impl Pad {
     fn new(cit: &Vision, cop: &Vision, w: u32, h: u32, r: u32, torus: bool) -> Self {
-        let (pw, ph) = (w + 2 * r + 1, h + 2 * r + 1);
-        let cells = pw as usize * ph as usize;
-        // The last cell (last row, last column) is never inside any window: a
-        // window around an image reaches columns up to w + 2r − 1 and rows up
-        // to h + 2r − 1.
-        let zero = (cells - 1) as u32;
-        let cell = |x: u32, y: u32| y * pw + x;
-        let mut images = Vec::with_capacity(w as usize * h as usize);
-        let mut site_of = vec![u32::MAX; cells];
-        for y in 0..h {
-            for x in 0..w {
-                let (x0, y0) = (x + r, y + r);
-                let other = |c: u32, n: u32| {
-                    if !torus {
-                        None
-                    } else if c < r {
-                        Some(c + r + n)
-                    } else if c + r >= n {
-                        Some(c + r - n)
-                    } else {
-                        None
-                    }
-                };
-                let (x1, y1) = (other(x, w), other(y, h));
-                let im = [
-                    cell(x0, y0),
-                    x1.map_or(zero, |x1| cell(x1, y0)),
-                    y1.map_or(zero, |y1| cell(x0, y1)),
-                    match (x1, y1) {
-                        (Some(x1), Some(y1)) => cell(x1, y1),
-                        _ => zero,
-                    },
-                ];
-                for &c in &im {
-                    if c != zero {
-                        site_of[c as usize] = y * w + x;
-                    }
-                }
-                images.push(im);
-            }
-        }
+        let plane = PaddedPlane::new(w, h, r, torus);
+        let (cit_deltas, cop_deltas) = (plane.deltas(cit), plane.deltas(cop));
+        let pw = plane.width as i32;
+        let PaddedPlane { images, site_of, .. } = plane;
         let free = site_of.iter().map(|&s| u8::from(s != u32::MAX)).collect();
-        let pw = pw as i32;
         Pad {
             short_runs: cit.rows().iter().all(|&(_, lo, hi)| (hi - lo + 1) as usize <= LANES),
             images,
@@ -236,8 +198,8 @@ impl Pad {
                 .iter()
                 .map(|&(dy, lo, hi)| (dy * pw + lo, (hi - lo + 1) as u32))
                 .collect(),
-            cit_deltas: cit.offsets().iter().map(|&(dx, dy)| dy * pw + dx).collect(),
-            cop_deltas: cop.offsets().iter().map(|&(dx, dy)| dy * pw + dx).collect(),
+            cit_deltas,
+            cop_deltas,
         }
     }
 
