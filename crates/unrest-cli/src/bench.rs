@@ -334,9 +334,9 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
             ],
         ),
     ];
+    let steps = if q { 2_000 } else { 20_000 };
     let mut mesa_default_rate = None;
     for (scenario, note, sets, mesa_args) in classic {
-        let steps = if q { 2_000 } else { 20_000 };
         let r = run_case(scenario, steps, &sets)?;
         let mesa_rate = match &mesa {
             Ok((py, script)) => match mesa_rate(py, script, mesa_steps, &mesa_args) {
@@ -360,7 +360,6 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
     }
 
     // What bounds the ratio: the part of Mesa's rules no engine can skip.
-    let steps = if q { 2_000 } else { 20_000 };
     let r = run_case_as("mesa-default", steps, &[], true)?;
     rows.push(row(
         "skeleton 40x40".into(),

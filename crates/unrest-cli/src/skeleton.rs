@@ -12,9 +12,9 @@
 //! real rules only add work. `unrest bench` reports its ratio to Mesa next to
 //! the real ones.
 
-use rand::{RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64Mcg;
-use unrest_core::draw::{first_free, shuffle};
+use unrest_core::draw::{first_free, shuffle, Below};
 use unrest_core::lattice::{PaddedPlane, Vision};
 use unrest_core::Params;
 
@@ -25,7 +25,8 @@ const TRIES: u32 = 24;
 /// free map replicated on every image, and the agents on it.
 pub struct Skeleton {
     rng: Pcg64Mcg,
-    vision: Vision,
+    /// Uniform offsets into the vision set, as the engine draws them.
+    sampler: Below,
     /// Vision offsets as plane index deltas, in `Vision::offsets` order.
     deltas: Vec<i32>,
     /// Per site: its images on the plane (the first its own; absent ones name
@@ -54,8 +55,15 @@ impl Skeleton {
             true,
         );
         let r = vision.reach() as u32;
+        if vision.is_empty() {
+            return Err("the skeleton needs a citizen vision of at least one site".into());
+        }
         if !params.torus || 2 * r + 1 > w || 2 * r + 1 > h {
-            return Err("the skeleton needs a torus at least 2r + 1 sites a side".into());
+            return Err(format!(
+                "the skeleton needs a torus at least 2r + 1 = {} sites a side (vision radius r = {r}); got {w}x{h}{}",
+                2 * r + 1,
+                if params.torus { "" } else { ", bounded" }
+            ));
         }
         let plane = PaddedPlane::new(w, h, r, true);
         let deltas = plane.deltas(&vision);
@@ -64,7 +72,7 @@ impl Skeleton {
         let free = site_of.iter().map(|&t| u8::from(t != u32::MAX)).collect();
         let mut s = Skeleton {
             rng: Pcg64Mcg::seed_from_u64(seed),
-            vision,
+            sampler: vision.offset_sampler(),
             deltas,
             images,
             site_of,
@@ -76,8 +84,8 @@ impl Skeleton {
         // Mesa places its agents.
         let occupied = params.citizen_density + params.cop_density;
         for site in 0..w * h {
-            if ((s.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < occupied {
-                s.occupy(site, false);
+            if s.rng.random::<f64>() < occupied {
+                s.set_free(site, false);
                 s.pos.push(site);
             }
         }
@@ -90,7 +98,8 @@ impl Skeleton {
         self.pos.len()
     }
 
-    fn occupy(&mut self, site: u32, free: bool) {
+    /// Marks every image of `site` empty or occupied.
+    fn set_free(&mut self, site: u32, free: bool) {
         for &c in &self.images[site as usize] {
             self.free[c as usize] = u8::from(free);
         }
@@ -101,7 +110,7 @@ impl Skeleton {
     /// engine's exhaustive fallback, which only makes it faster).
     pub fn step(&mut self) {
         shuffle(&mut self.rng, &mut self.order);
-        let sampler = self.vision.offset_sampler();
+        let sampler = self.sampler;
         for k in 0..self.order.len() {
             let a = self.order[k] as usize;
             let from = self.pos[a];
@@ -117,8 +126,8 @@ impl Skeleton {
             );
             if let Some(c) = target {
                 let to = self.site_of[c];
-                self.occupy(from, true);
-                self.occupy(to, false);
+                self.set_free(from, true);
+                self.set_free(to, false);
                 self.pos[a] = to;
             }
         }
@@ -163,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn skeleton_refuses_a_bounded_or_tiny_lattice() {
+    fn skeleton_refuses_a_bounded_or_tiny_lattice_or_no_vision() {
         let bounded = Params {
             torus: false,
             ..Params::mesa()
@@ -175,5 +184,10 @@ mod tests {
             ..Params::mesa()
         };
         assert!(Skeleton::new(&tiny, 1).is_err());
+        let blind = Params {
+            citizen_vision: 0.0,
+            ..Params::mesa()
+        };
+        assert!(matches!(Skeleton::new(&blind, 1), Err(e) if e.contains("vision")));
     }
 }
