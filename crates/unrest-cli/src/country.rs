@@ -50,6 +50,15 @@ pub fn load(name: &str, sets: &[(String, String)], seed: Option<u64>) -> Result<
     }
 }
 
+/// ", overriding k1, k2" for the summary line, or "" when the scenario keeps its model's values.
+pub fn overrides_note(overrides: &[String]) -> String {
+    if overrides.is_empty() {
+        String::new()
+    } else {
+        format!(" (this scenario overrides {})", overrides.join(", "))
+    }
+}
+
 pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
     if args.steps.is_some() {
         return Err("--steps does not apply to a country scenario: its calendar sets the length (--set calendar.end=YYYY-MM-DD)".into());
@@ -91,6 +100,7 @@ pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
         c.region_names().len(),
         last.citizens
     );
+    let cap = peak.capital;
     println!(
         "peak       {} active ({:.3}% of citizens; ≈{:.0} people at 1:1) on {}",
         peak.active,
@@ -98,17 +108,32 @@ pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
         peak.active as f64 * scale,
         cal.label(peak.step)
     );
+    let cap_peak = c
+        .national()
+        .iter()
+        .max_by_key(|n| (n.capital.active, std::cmp::Reverse(n.step)))
+        .copied()
+        .unwrap_or_default();
     println!(
-        "repression detained {} (≈{:.0} at 1:1), convicted {} (≈{:.0}), killed {} (≈{:.0})",
-        last.detained,
-        last.detained as f64 * scale,
-        last.convicted,
-        last.convicted as f64 * scale,
-        last.killed,
-        last.killed as f64 * scale
+        "capital    peak {} active (≈{:.0} people, {:.2}%) on {}; police {} of {} left, willingness {:.2}",
+        cap_peak.capital.active,
+        cap_peak.capital.active as f64 * scale,
+        100.0 * cap_peak.capital.active as f64 / cap.citizens.max(1) as f64,
+        cal.label(cap_peak.step),
+        last.capital.police,
+        last.capital.police + last.capital.defected,
+        last.capital.willingness
+    );
+    println!(
+        "repression detained {} people, convicted {}, killed {} (people at 1:1); {} officers defected",
+        last.detained, last.convicted, last.killed, last.defected
     );
     println!("events     {} fired", c.fired().len());
-    println!("outcome    {} on {}", outcome.as_str(), cal.label(at));
+    let why = c.outcome_reason();
+    println!("outcome    {} on {}: {}", outcome.as_str(), cal.label(at), why.reason);
+    if let Some(m) = &sc.model {
+        println!("model      {m}{}", overrides_note(&sc.overrides));
+    }
     if let Some(dir) = &args.out {
         write_outputs(&c, &sc, wall, dir)?;
     }
@@ -118,11 +143,13 @@ pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
 fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Result<(), String> {
     let cal = *c.calendar();
     let names = c.region_names();
-    let mut ts = String::from("step,date,quiet,active,jailed,killed,detained,convicted,police,foreign,legitimacy\n");
+    let mut ts = String::from(TIMESERIES_HEADER);
+    ts.push('\n');
     for n in c.national() {
+        let k = &n.capital;
         let _ = writeln!(
             ts,
-            "{},{},{},{},{},{},{},{},{},{},{:.4}",
+            "{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4},{},{},{},{},{},{},{},{:.4},{:.4}",
             n.step,
             cal.label(n.step),
             n.quiet,
@@ -133,14 +160,27 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
             n.convicted,
             n.police,
             n.foreign,
-            n.mean_legitimacy
+            n.defected,
+            n.willingness,
+            n.mean_legitimacy,
+            k.active,
+            k.jailed,
+            k.killed,
+            k.detained,
+            k.police,
+            k.foreign,
+            k.defected,
+            k.willingness,
+            k.legitimacy
         );
     }
-    let mut rc = String::from("step,date,region,quiet,active,jailed,killed,police,foreign\n");
+    let mut rc = String::from(
+        "step,date,region,quiet,active,jailed,killed,detained,police,foreign,defected,willingness,legitimacy\n",
+    );
     for r in c.region_rows() {
         let _ = writeln!(
             rc,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{:.4},{:.4}",
             r.step,
             cal.label(r.step),
             csv_field(names[r.region]),
@@ -148,44 +188,78 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
             r.active,
             r.jailed,
             r.killed,
+            r.detained,
             r.police,
-            r.foreign
+            r.foreign,
+            r.defected,
+            r.willingness,
+            r.legitimacy
         );
     }
-    let mut ev = String::from("step,date,kind,regions,origin,note\n");
+    let mut ev = String::from("step,date,kind,regions,constituencies,origin,note,params\n");
     for e in c.fired() {
         let _ = writeln!(
             ev,
-            "{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{}",
             e.step,
             cal.label(e.step),
             e.kind,
             csv_field(&e.regions),
+            csv_field(&e.constituencies),
             csv_field(&e.origin),
-            csv_field(&e.note)
+            csv_field(&e.note),
+            csv_field(&action_params(&e.action))
         );
     }
-    let (outcome, at) = c.outcome();
+    let why = c.outcome_reason();
     let last = c.national().last().copied().unwrap_or_default();
-    let peak = c.national().iter().map(|n| n.active).max().unwrap_or(0);
+    let peak = c.national_peak();
+    let cap_peak = c
+        .national()
+        .iter()
+        .max_by_key(|n| (n.capital.active, std::cmp::Reverse(n.step)))
+        .copied()
+        .unwrap_or_default();
+    let scale = sc.spec.scale;
+    let active: Vec<u32> = c
+        .national()
+        .iter()
+        .map(|n| n.active.min(u64::from(u32::MAX)) as u32)
+        .collect();
+    let onset = c
+        .national()
+        .iter()
+        .find(|n| n.active as f64 >= 0.1 * peak.active as f64 && peak.active > 0);
+    let ended = unrest_country::mechanisms::protest_ended(&active, sc.spec.outcome.ended_share);
     let summary = serde_json::json!({
         "scenario": sc.spec.name,
         "scenario_hash": sc.hash(),
+        "model": sc.model,
+        "overrides": sc.overrides,
         "seed": sc.seed,
         "version": env!("CARGO_PKG_VERSION"),
-        "scale": sc.spec.scale,
+        "scale": scale,
         "steps": c.step_index(),
         "start": cal.label(0),
         "end": cal.label(c.step_index()),
         "citizens": last.citizens,
-        "peak_active": peak,
+        "peak_active": peak.active,
+        "peak_people": peak.active as f64 * scale,
+        "peak_share": peak.active as f64 / last.citizens.max(1) as f64,
+        "peak_date": cal.label(peak.step),
+        "capital_peak_people": cap_peak.capital.active as f64 * scale,
+        "capital_peak_share": cap_peak.capital.active as f64 / last.capital.citizens.max(1) as f64,
+        "capital_peak_date": cal.label(cap_peak.step),
+        "onset_date": onset.map(|n| cal.label(n.step)),
+        "protest_end_date": ended.map(|i| cal.label(c.national()[i].step)),
         "detained": last.detained,
         "convicted": last.convicted,
         "killed": last.killed,
-        "detained_1to1": last.detained as f64 * sc.spec.scale,
-        "killed_1to1": last.killed as f64 * sc.spec.scale,
-        "outcome": outcome.as_str(),
-        "outcome_date": cal.label(at),
+        "defected": last.defected,
+        "outcome": why.outcome.as_str(),
+        "outcome_navco": why.outcome.navco(),
+        "outcome_date": cal.label(why.step),
+        "outcome_reason": why.reason,
         "wall_seconds": wall,
     });
     let mut staged = Staged::default();
@@ -201,6 +275,26 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
         println!("wrote {}", p.display());
     }
     Ok(())
+}
+
+/// The country columns of `timeseries.csv` (README and docs/scenarios.md
+/// describe each): agents for counts of citizens and police, people at 1:1 for
+/// killed, detained and convicted; `capital_*` are the capital region's.
+pub const TIMESERIES_HEADER: &str = "step,date,quiet,active,jailed,killed,detained,convicted,police,foreign,defected,\
+willingness,legitimacy,capital_active,capital_jailed,capital_killed,capital_detained,capital_police,\
+capital_foreign,capital_defected,capital_willingness,capital_legitimacy";
+
+/// An action's parameters as `key=value` pairs joined by `;` (events.csv).
+fn action_params(a: &unrest_country::Action) -> String {
+    match serde_json::to_value(a) {
+        Ok(serde_json::Value::Object(m)) => m
+            .iter()
+            .filter(|(k, _)| k.as_str() != "kind")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(";"),
+        _ => String::new(),
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -318,7 +412,7 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
     let cit: Vec<f64> = (0..nreg)
         .map(|r| {
             let x = &rows[r];
-            f64::from(x.quiet + x.active + x.jailed + x.killed).max(1.0)
+            f64::from(x.quiet + x.active + x.jailed).max(1.0)
         })
         .collect();
     let max_share = rows

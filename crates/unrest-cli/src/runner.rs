@@ -140,7 +140,7 @@ const REACHED_SHARE: f64 = 0.01;
 fn country_metrics() -> Vec<MetricDef> {
     use Kind::*;
     [
-        ("outcome", Str, "survived, conceded or collapsed"),
+        ("outcome", Str, "no_protest, suppressed, conceded, collapsed or ongoing"),
         ("outcome_day", F64, "day of the outcome"),
         ("outcome_date", Str, "date of the outcome"),
         ("collapse_day", F64, "day of collapse (empty unless collapsed)"),
@@ -165,11 +165,22 @@ fn country_metrics() -> Vec<MetricDef> {
             F64,
             "onset to the day the last of those regions was reached",
         ),
-        ("killed", I64, "citizens killed (agents)"),
-        ("detained", I64, "detentions (agents)"),
-        ("convicted", I64, "convictions (agents)"),
-        ("killed_people", F64, "killed × scale"),
-        ("detained_people", F64, "detained × scale"),
+        ("killed", I64, "people killed (at 1:1; counted within agents)"),
+        ("detained", I64, "people detained (at 1:1)"),
+        ("convicted", I64, "people convicted (at 1:1)"),
+        ("killed_people", F64, "= killed (kept for old sweep specs)"),
+        ("detained_people", F64, "= detained (kept for old sweep specs)"),
+        ("defected", I64, "domestic officers who defected (agents)"),
+        (
+            "capital_peak_share",
+            F64,
+            "peak share of the capital's citizens active at once",
+        ),
+        (
+            "outcome_navco",
+            Str,
+            "NAVCO 1.2 coding of the outcome: success, limited, failure, ongoing, none",
+        ),
         ("final_legitimacy", F64, "mean legitimacy at the end"),
     ]
     .into_iter()
@@ -194,7 +205,7 @@ fn run_country(base: &str, overrides: &[(String, String)], seed: u64, keep_serie
     let end = nat.iter().rev().find(under_way).map(|n| n.step);
     let mut reached: Vec<Option<u64>> = vec![None; c.region_names().len()];
     for r in c.region_rows() {
-        let total = f64::from(r.quiet + r.active + r.jailed + r.killed);
+        let total = f64::from(r.quiet + r.active + r.jailed);
         if total > 0.0 && f64::from(r.active) >= REACHED_SHARE * total {
             if let Some(slot) = reached.get_mut(r.region) {
                 slot.get_or_insert(r.step);
@@ -208,7 +219,6 @@ fn run_country(base: &str, overrides: &[(String, String)], seed: u64, keep_serie
         _ => Value::Null,
     };
     let i = |n: u64| Value::I64(n as i64);
-    let scale = sc.spec.scale;
     let metrics = vec![
         ("outcome", Value::Str(outcome.as_str().to_string())),
         ("outcome_day", Value::F64(day(at))),
@@ -229,8 +239,16 @@ fn run_country(base: &str, overrides: &[(String, String)], seed: u64, keep_serie
         ("killed", i(last.killed)),
         ("detained", i(last.detained)),
         ("convicted", i(last.convicted)),
-        ("killed_people", Value::F64(last.killed as f64 * scale)),
-        ("detained_people", Value::F64(last.detained as f64 * scale)),
+        ("killed_people", Value::F64(last.killed as f64)),
+        ("detained_people", Value::F64(last.detained as f64)),
+        ("defected", i(last.defected)),
+        (
+            "capital_peak_share",
+            Value::F64(
+                nat.iter().map(|n| n.capital.active).max().unwrap_or(0) as f64 / last.capital.citizens.max(1) as f64,
+            ),
+        ),
+        ("outcome_navco", Value::Str(outcome.navco().to_string())),
         ("final_legitimacy", Value::F64(last.mean_legitimacy)),
     ];
     let series = keep_series.then(|| {

@@ -22,6 +22,10 @@ pub struct ValidateArgs {
     /// Print each run's outcome and measurements.
     #[arg(long)]
     pub verbose: bool,
+    /// Print one JSON object (criteria with the share of runs meeting each,
+    /// and the outcomes) instead of the table: for fitting scripts.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Returns Err (non-zero exit) if any criterion falls short.
@@ -40,6 +44,35 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
     let started = std::time::Instant::now();
     let runs = unrest_country::validate_seeds(&sc.spec, &sc.lattice, sc.seed, args.seeds).map_err(|e| e.to_string())?;
     let wall = started.elapsed().as_secs_f64();
+    if args.json {
+        let shares: Vec<serde_json::Value> = sc
+            .spec
+            .criteria
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                let met = runs.iter().filter(|r| r.1[k].met).count();
+                serde_json::json!({
+                    "label": c.label(),
+                    "share": met as f64 / runs.len() as f64,
+                    "measured": runs.iter().map(|r| r.1[k].measured.clone()).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let outcomes: Vec<&str> = runs.iter().map(|r| r.2.as_str()).collect();
+        let out = serde_json::json!({
+            "scenario": sc.spec.name,
+            "model": sc.model,
+            "overrides": sc.overrides,
+            "seeds": args.seeds,
+            "scale": sc.spec.scale,
+            "wall_seconds": wall,
+            "criteria": shares,
+            "outcomes": outcomes,
+        });
+        println!("{out}");
+        return Ok(());
+    }
     if args.verbose {
         for (seed, verdicts, outcome) in &runs {
             let m: Vec<String> = verdicts
@@ -50,9 +83,13 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         }
     }
     println!(
-        "{}: {} seeds at scale 1:{} in {:.1} s (criteria from the scenario file; reference: shared/cases/cases.yaml)",
+        "{}: {} seeds at scale 1:{} in {:.1} s (criteria from the scenario file; reference: data/episodes/cases.yaml)",
         sc.spec.name, args.seeds, sc.spec.scale, wall
     );
+    match &sc.model {
+        Some(m) => println!("model {m}{}", crate::country::overrides_note(&sc.overrides)),
+        None => println!("no shared model: every mechanism value is the scenario's own"),
+    }
     println!("{:<64} {:>7}  {}", "criterion", "met", "");
     let mut short = 0;
     for (k, c) in sc.spec.criteria.iter().enumerate() {

@@ -134,6 +134,41 @@ pub fn shuffle(rng: &mut impl RngCore, v: &mut [u32]) {
     }
 }
 
+/// A Binomial(n, p) draw, for the toll of a lethal arrest at coarse scales.
+///
+/// Exact by geometric skipping (the gaps between successes are geometric:
+/// about `n·p + 1` uniforms) while `n·p ≤ 256`; above that (scales of
+/// thousands of people per agent under heavy fire) the normal approximation,
+/// rounded and clamped to `0..=n`, whose error is far below the resolution
+/// such a scale has anyway.
+pub fn binomial(rng: &mut impl RngCore, n: u32, p: f64) -> u32 {
+    let unit = |rng: &mut dyn RngCore| (rng.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+    if p <= 0.0 || n == 0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    let mean = f64::from(n) * p;
+    if mean > 256.0 {
+        // Box–Muller from two uniforms.
+        let (u1, u2) = (1.0 - unit(rng), unit(rng));
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        let x = (mean + z * (mean * (1.0 - p)).sqrt()).round();
+        return x.clamp(0.0, f64::from(n)) as u32;
+    }
+    let log_q = (1.0 - p).ln();
+    let (mut k, mut pos) = (0u32, 0f64);
+    loop {
+        // Trials up to and including the next success: 1 + floor(ln U / ln(1 − p)).
+        pos += 1.0 + ((1.0 - unit(rng)).ln() / log_q).floor();
+        if pos > f64::from(n) {
+            return k;
+        }
+        k += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,5 +253,20 @@ mod tests {
         s.sort();
         assert_eq!(s, (0..1000).collect::<Vec<_>>());
         assert_ne!(v, s);
+    }
+
+    #[test]
+    fn binomial_draws_have_the_right_mean() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(7);
+        for (n, p) in [(100u32, 0.05), (500, 0.25), (5000, 0.2), (1, 0.5)] {
+            let draws = 4000;
+            let sum: u64 = (0..draws).map(|_| u64::from(binomial(&mut rng, n, p))).sum();
+            let mean = sum as f64 / f64::from(draws);
+            let sd = (f64::from(n) * p * (1.0 - p) / f64::from(draws)).sqrt();
+            assert!((mean - f64::from(n) * p).abs() < 5.0 * sd, "n {n} p {p}: mean {mean}");
+        }
+        assert_eq!(binomial(&mut rng, 10, 0.0), 0);
+        assert_eq!(binomial(&mut rng, 10, 1.0), 10);
+        assert!((0..1000).all(|_| binomial(&mut rng, 3, 0.9) <= 3));
     }
 }

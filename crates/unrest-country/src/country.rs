@@ -41,7 +41,8 @@ pub struct Targets {
     pub constituencies: Vec<String>,
 }
 
-/// One region's row of `regions.csv`.
+/// One region's row of `regions.csv`. Agent counts, except `killed` and
+/// `detained`: people at 1:1, so far (lethal arrests count people within agents).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionRow {
     pub step: u64,
@@ -49,12 +50,21 @@ pub struct RegionRow {
     pub quiet: u32,
     pub active: u32,
     pub jailed: u32,
-    pub killed: u32,
+    pub killed: u64,
+    pub detained: u64,
     pub police: u32,
     pub foreign: u32,
+    /// Domestic officers who have defected so far (agents).
+    pub defected: u32,
+    /// Police arrest willingness this step, in [0, 1].
+    pub willingness: f64,
+    /// Mean perceived legitimacy of the region's citizens.
+    pub legitimacy: f64,
 }
 
-/// The country after a step.
+/// The country after a step. Citizens, quiet, active, jailed, police,
+/// foreign and defected are agents (× scale for people); killed, detained and
+/// convicted are people at 1:1, so far.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct NationalRow {
     pub step: u64,
@@ -67,7 +77,28 @@ pub struct NationalRow {
     pub convicted: u64,
     pub police: u64,
     pub foreign: u64,
+    /// Domestic officers who have defected so far.
+    pub defected: u64,
+    /// Police arrest willingness, averaged over regions by their domestic police.
+    pub willingness: f64,
     pub mean_legitimacy: f64,
+    /// The same for the capital region alone.
+    pub capital: CapitalRow,
+}
+
+/// The capital's part of a [`NationalRow`] (units as there).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CapitalRow {
+    pub citizens: u64,
+    pub active: u64,
+    pub jailed: u64,
+    pub killed: u64,
+    pub detained: u64,
+    pub police: u64,
+    pub foreign: u64,
+    pub defected: u64,
+    pub willingness: f64,
+    pub legitimacy: f64,
 }
 
 /// An event as it fired (`events.csv`).
@@ -77,9 +108,14 @@ pub struct FiredEvent {
     pub kind: &'static str,
     /// Target regions, `all` if every region.
     pub regions: String,
+    /// Target constituencies, `all` if every one.
+    pub constituencies: String,
     /// `timeline`, `policy N` or `api`.
     pub origin: String,
     pub note: String,
+    /// The action with its parameters as the mechanisms received them
+    /// (after the input rules).
+    pub action: Action,
 }
 
 /// A hardship shock under way: the multiplier moves linearly from `from` to
@@ -112,6 +148,13 @@ struct Region {
     crackdown: Option<(u64, u32)>,
     brutality: f64,
     willingness: f64,
+    /// Arrests per officer: × `emergency_arrests` under an emergency, × `mass_detention` under such an order.
+    emergency_arrests: f64,
+    mass_detention: f64,
+    defected: u32,
+    /// Population shares of the constituencies here (the region's own `shares`), normalised.
+    shares: Vec<f64>,
+    /// People detained, killed and convicted so far (1:1).
     detained: u64,
     killed: u64,
     convicted: u64,
@@ -141,6 +184,8 @@ pub struct Country {
     focal: Option<u32>,
     news_national: f64,
     collapsed_at: Option<u64>,
+    /// The capital's loyal capacity when it collapsed.
+    capacity_at_collapse: f64,
     legitimacy_start: f64,
     rows: Vec<RegionRow>,
     national: Vec<NationalRow>,
@@ -198,10 +243,11 @@ impl Country {
                     .map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share))
                     .collect();
                 let total: f64 = shares.iter().sum();
+                let shares: Vec<f64> = shares.iter().map(|s| s / total).collect();
                 let mut cum = Vec::with_capacity(ncons);
                 let mut acc = 0.0;
                 for s in &shares {
-                    acc += s / total;
+                    acc += s;
                     cum.push(acc);
                 }
                 for i in world.citizen_indices() {
@@ -213,6 +259,7 @@ impl Country {
                     world.assign_citizen(i, c as u8, hd as f32, rk as f32);
                 }
                 world.set_arrest_rate(spec.police.arrests_per_day * spec.calendar.step_hours / 24.0);
+                world.set_people_per_agent(spec.scale.round().min(f64::from(u32::MAX)) as u32);
                 let initial_police = world.domestic_cops();
                 let last = world.counts();
                 Ok(Region {
@@ -233,6 +280,10 @@ impl Country {
                     crackdown: None,
                     brutality: 0.0,
                     willingness: 1.0,
+                    emergency_arrests: 1.0,
+                    mass_detention: 1.0,
+                    defected: 0,
+                    shares,
                     detained: 0,
                     killed: 0,
                     convicted: 0,
@@ -281,6 +332,7 @@ impl Country {
             focal,
             news_national: 0.0,
             collapsed_at: None,
+            capacity_at_collapse: 0.0,
             legitimacy_start: 0.0,
             rows: Vec::new(),
             national: Vec::new(),
@@ -342,15 +394,33 @@ impl Country {
     }
     /// The outcome as things stand, with its step.
     pub fn outcome(&self) -> (m::Outcome, u64) {
-        let active: Vec<u32> = self.national.iter().map(|n| n.active as u32).collect();
+        let r = self.outcome_reason();
+        (r.outcome, r.step)
+    }
+
+    /// The outcome with its step and the condition that decided it.
+    pub fn outcome_reason(&self) -> m::OutcomeReason {
+        let active: Vec<u32> = self
+            .national
+            .iter()
+            .map(|n| n.active.min(u64::from(u32::MAX)) as u32)
+            .collect();
         let ended = m::protest_ended(&active, self.spec.outcome.ended_share).map(|i| self.national[i].step);
+        let peak = self.national_peak();
+        let o = &self.spec.outcome;
         m::classify_outcome(
-            self.collapsed_at,
-            ended,
-            self.legitimacy_start,
-            self.mean_legitimacy(),
-            self.spec.outcome.concession_margin,
-            self.step,
+            &m::OutcomeInputs {
+                collapsed_at: self.collapsed_at,
+                capacity_at_collapse: (self.capacity_at_collapse, self.regions[self.capital].initial_police),
+                ended_at: ended,
+                peak_share: peak.active as f64 / peak.citizens.max(1) as f64,
+                legitimacy_start: self.legitimacy_start,
+                legitimacy_end: self.mean_legitimacy(),
+                last_step: self.step,
+            },
+            o.min_peak_share,
+            o.concession_margin,
+            self.spec.loyalty.collapse_share,
         )
     }
 
@@ -359,7 +429,7 @@ impl Country {
         let total: f64 = self.regions.iter().map(|r| r.citizens as f64).sum();
         self.regions
             .iter()
-            .map(|r| r.citizens as f64 * region_mean_legitimacy(r, &self.spec))
+            .map(|r| r.citizens as f64 * region_mean_legitimacy(r))
             .sum::<f64>()
             / total.max(1.0)
     }
@@ -435,7 +505,6 @@ impl Country {
             "capital" => vec![&self.regions[self.capital]],
             name => self.regions.iter().filter(|r| r.name == name).collect(),
         };
-        let scale = self.spec.scale;
         match metric {
             Metric::ActiveShare => {
                 let a: f64 = sel.iter().map(|r| f64::from(r.last.active)).sum();
@@ -446,8 +515,8 @@ impl Country {
                 .iter()
                 .filter(|r| f64::from(r.last.active) > 0.001 * r.citizens as f64)
                 .count() as f64,
-            Metric::Killed => sel.iter().map(|r| r.killed as f64).sum::<f64>() * scale,
-            Metric::Detained => sel.iter().map(|r| r.detained as f64).sum::<f64>() * scale,
+            Metric::Killed => sel.iter().map(|r| r.killed as f64).sum::<f64>(),
+            Metric::Detained => sel.iter().map(|r| r.detained as f64).sum::<f64>(),
         }
     }
 
@@ -549,7 +618,24 @@ impl Country {
                     reg.world
                         .set_param(DynamicParam::MaxJailTerm, (jail_base * jail_factor).round());
                     reg.world.set_param(DynamicParam::K, base_k * k_factor);
-                    reg.world.set_arrest_rate(base_rate * arrest_factor);
+                    reg.emergency_arrests = arrest_factor;
+                    reg.world
+                        .set_arrest_rate(base_rate * reg.emergency_arrests * reg.mass_detention);
+                }
+            }
+            Action::MassDetention { factor } => {
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    reg.mass_detention = factor;
+                    reg.world
+                        .set_arrest_rate(base_rate * reg.emergency_arrests * reg.mass_detention);
+                }
+            }
+            Action::MassDetentionEnd => {
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    reg.mass_detention = 1.0;
+                    reg.world.set_arrest_rate(base_rate * reg.emergency_arrests);
                 }
             }
             Action::EmergencyEnd => {
@@ -559,7 +645,8 @@ impl Country {
                     reg.emergency_added = 0;
                     reg.world.set_param(DynamicParam::MaxJailTerm, jail_base);
                     reg.world.set_param(DynamicParam::K, base_k);
-                    reg.world.set_arrest_rate(base_rate);
+                    reg.emergency_arrests = 1.0;
+                    reg.world.set_arrest_rate(base_rate * reg.mass_detention);
                 }
             }
             Action::LethalForce { lethality } => {
@@ -634,12 +721,19 @@ impl Country {
         } else {
             targets.regions.join(";")
         };
+        let constituencies = if targets.constituencies.is_empty() {
+            "all".to_string()
+        } else {
+            targets.constituencies.join(";")
+        };
         self.fired.push(FiredEvent {
             step: t,
             kind: action.kind(),
             regions,
+            constituencies,
             origin,
             note,
+            action: action.clone(),
         });
     }
 
@@ -748,9 +842,16 @@ impl Country {
         }
     }
 
-    /// Police willingness and defections from overwhelm and the legitimacy gap.
+    /// Police willingness and defections from the pressure on them
+    /// (`mechanisms::loyalty_pressure`): overwhelm, their constituencies'
+    /// disaffection, orders to fire, loyal foreign forces beside them.
     fn apply_loyalty(&mut self) {
         let l = self.spec.loyalty.clone();
+        let span = self.spec.rules.legitimacy_span;
+        let weights = m::LoyaltyWeights {
+            firing_shock: l.firing_shock,
+            foreign_steadying: l.foreign_steadying,
+        };
         let step_days = self.step_days();
         let fallen = self.collapsed_at.is_some();
         for reg in &mut self.regions {
@@ -765,50 +866,61 @@ impl Country {
                 continue;
             }
             let o = m::overwhelm(reg.last.active, reg.world.domestic_cops(), l.crowd_per_officer);
-            let gap = m::legitimacy_gap(region_mean_legitimacy(reg, &self.spec), l.critical_legitimacy);
-            reg.willingness = m::arrest_willingness(o, gap, l.wavering);
+            let g = m::police_disaffection(region_mean_legitimacy(reg), span);
+            let f = f64::from(reg.world.foreign_cops()) / f64::from(reg.initial_police.max(1));
+            let pressure = m::loyalty_pressure(o, g, reg.lethality, f, &weights);
+            reg.willingness = m::arrest_willingness(pressure, l.wavering);
             reg.world.set_arrest_willingness(reg.willingness);
-            let d = m::defection_probability(o, gap, l.defection_rate, step_days);
+            let d = m::defection_probability(pressure, l.defection_rate, step_days);
             if d > 0.0 {
                 let n = reg.world.domestic_cops();
                 let defect = (0..n).filter(|_| reg.rng.random::<f64>() < d).count() as u32;
-                reg.world.remove_cops(defect, false);
+                reg.defected += reg.world.remove_cops(defect, false);
             }
         }
     }
 
-    /// Counts this step's detentions, deaths and convictions and feeds the
-    /// visible repression into each region's backlash stock.
+    /// Counts this step's detentions, deaths and convictions (in people: an
+    /// arrest detains the `scale` people an agent stands for, less those a
+    /// lethal arrest killed) and feeds the visible repression into each
+    /// region's backlash stock.
     fn count_repression(&mut self) {
         let scale = self.spec.scale;
         let lg = self.spec.legitimacy.clone();
         let conviction = self.spec.detention.conviction_rate;
         let step_days = self.step_days();
         let total_pop: f64 = self.regions.iter().map(|r| r.population as f64).sum();
-        let nat_k: f64 = self.regions.iter().map(|r| f64::from(r.last.kills)).sum::<f64>() * scale;
-        let nat_d: f64 = self.regions.iter().map(|r| f64::from(r.last.arrests)).sum::<f64>() * scale;
+        let mut step_killed = Vec::with_capacity(self.regions.len());
+        let mut step_detained = Vec::with_capacity(self.regions.len());
+        for reg in &mut self.regions {
+            let killed = reg.world.take_people_killed();
+            // Agents arrested alive or killed in a lethal arrest, as people, less the dead.
+            let confronted = (f64::from(reg.last.arrests) + f64::from(reg.last.kills)) * scale;
+            let detained = (confronted - killed as f64).max(0.0).round() as u64;
+            step_killed.push(killed);
+            step_detained.push(detained);
+        }
+        let nat_k: f64 = step_killed.iter().sum::<u64>() as f64;
+        let nat_d: f64 = step_detained.iter().sum::<u64>() as f64;
         let nat_tortured: f64 = self
             .regions
             .iter()
-            .filter(|r| r.torture)
-            .map(|r| f64::from(r.last.arrests))
-            .sum::<f64>()
-            * scale;
+            .zip(&step_detained)
+            .filter(|(r, _)| r.torture)
+            .map(|(_, &d)| d as f64)
+            .sum();
         let per_100k_nat = 1e5 / total_pop.max(1.0);
-        for reg in &mut self.regions {
-            let arrests = reg.last.arrests;
-            reg.detained += u64::from(arrests);
-            reg.killed += u64::from(reg.last.kills);
-            reg.convicted += (0..arrests).filter(|_| reg.rng.random::<f64>() < conviction).count() as u64;
+        for (i, reg) in self.regions.iter_mut().enumerate() {
+            let (killed, detained) = (step_killed[i], step_detained[i]);
+            reg.detained += detained;
+            reg.killed += killed;
+            reg.convicted += binomial_people(&mut reg.rng, detained, conviction);
             let per_100k = 1e5 / reg.population.max(1) as f64;
             let seen = lg.media_reach * reg.internet;
-            let k = f64::from(reg.last.kills) * scale * per_100k + seen * nat_k * per_100k_nat;
-            let d = f64::from(arrests) * scale * per_100k + seen * nat_d * per_100k_nat;
-            let tortured = if reg.torture {
-                f64::from(arrests) * scale * per_100k
-            } else {
-                0.0
-            } + seen * nat_tortured * per_100k_nat;
+            let k = killed as f64 * per_100k + seen * nat_k * per_100k_nat;
+            let d = detained as f64 * per_100k + seen * nat_d * per_100k_nat;
+            let tortured =
+                if reg.torture { detained as f64 * per_100k } else { 0.0 } + seen * nat_tortured * per_100k_nat;
             reg.backlash = m::backlash(
                 reg.backlash,
                 step_days,
@@ -841,6 +953,8 @@ impl Country {
             self.spec.loyalty.collapse_share,
         ) {
             self.collapsed_at = Some(self.step);
+            self.capacity_at_collapse =
+                f64::from(cap.world.domestic_cops()) * cap.willingness + f64::from(cap.world.foreign_cops());
         }
     }
 
@@ -849,17 +963,24 @@ impl Country {
             step: self.step,
             ..Default::default()
         };
+        let mut willing = 0.0;
         for (i, r) in self.regions.iter().enumerate() {
             let c = r.world.counts();
+            let legitimacy = region_mean_legitimacy(r);
+            let police = r.world.domestic_cops();
             self.rows.push(RegionRow {
                 step: self.step,
                 region: i,
                 quiet: c.quiet,
                 active: c.active,
                 jailed: c.jailed,
-                killed: c.dead,
-                police: r.world.domestic_cops(),
+                killed: r.killed,
+                detained: r.detained,
+                police,
                 foreign: r.world.foreign_cops(),
+                defected: r.defected,
+                willingness: r.willingness,
+                legitimacy,
             });
             n.citizens += r.citizens;
             n.quiet += u64::from(c.quiet);
@@ -868,25 +989,44 @@ impl Country {
             n.killed += r.killed;
             n.detained += r.detained;
             n.convicted += r.convicted;
-            n.police += u64::from(r.world.domestic_cops());
+            n.police += u64::from(police);
             n.foreign += u64::from(r.world.foreign_cops());
+            n.defected += u64::from(r.defected);
+            willing += r.willingness * f64::from(police);
+            if i == self.capital {
+                n.capital = CapitalRow {
+                    citizens: r.citizens,
+                    active: u64::from(c.active),
+                    jailed: u64::from(c.jailed),
+                    killed: r.killed,
+                    detained: r.detained,
+                    police: u64::from(police),
+                    foreign: u64::from(r.world.foreign_cops()),
+                    defected: u64::from(r.defected),
+                    willingness: r.willingness,
+                    legitimacy,
+                };
+            }
         }
+        n.willingness = if n.police > 0 { willing / n.police as f64 } else { 1.0 };
         n.mean_legitimacy = self.mean_legitimacy();
         self.national.push(n);
     }
 }
 
-fn region_mean_legitimacy(r: &Region, spec: &CountrySpec) -> f64 {
+/// People convicted of `detained`: Binomial(detained, rate), exact for small
+/// counts and by the normal approximation above (`unrest_core::draw::binomial`).
+fn binomial_people(rng: &mut Pcg64Mcg, detained: u64, rate: f64) -> u64 {
+    let n = u32::try_from(detained).unwrap_or(u32::MAX);
+    u64::from(unrest_core::draw::binomial(rng, n, rate))
+}
+
+/// Mean perceived legitimacy of a region's citizens: constituencies weighted by
+/// the region's own population shares (a constituency's national share is
+/// only its default where the region does not give one).
+fn region_mean_legitimacy(r: &Region) -> f64 {
     let traits = r.world.constituencies();
-    if traits.is_empty() {
-        return spec.constituencies.iter().map(|c| c.legitimacy).sum::<f64>() / spec.constituencies.len().max(1) as f64;
-    }
-    let total: f64 = spec.constituencies.iter().map(|c| c.share).sum::<f64>().max(1e-12);
-    traits
-        .iter()
-        .zip(&spec.constituencies)
-        .map(|(t, c)| t.legitimacy * c.share / total)
-        .sum()
+    traits.iter().zip(&r.shares).map(|(t, s)| t.legitimacy * s).sum()
 }
 
 /// Checks the spec's values; errors name the key by its dotted path.
@@ -1071,7 +1211,8 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     )?;
     let ly = &spec.loyalty;
     range("loyalty.crowd_per_officer".into(), ly.crowd_per_officer, 0.001, 1e6)?;
-    range("loyalty.critical_legitimacy".into(), ly.critical_legitimacy, 0.0, 1.0)?;
+    range("loyalty.firing_shock".into(), ly.firing_shock, 0.0, 1e6)?;
+    range("loyalty.foreign_steadying".into(), ly.foreign_steadying, 0.0, 1e6)?;
     range("loyalty.wavering".into(), ly.wavering, 0.0, 1e6)?;
     range("loyalty.defection_rate".into(), ly.defection_rate, 0.0, 1e6)?;
     range("loyalty.collapse_share".into(), ly.collapse_share, 0.0, 1.0)?;
@@ -1089,6 +1230,8 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     )?;
     range("foreign.street_share".into(), spec.foreign.street_share, 0.0, 1.0)?;
     range("outcome.ended_share".into(), spec.outcome.ended_share, 0.0, 1.0)?;
+    range("outcome.min_peak_share".into(), spec.outcome.min_peak_share, 0.0, 1.0)?;
+    spec.rules.validate().map_err(|(k, m)| err(k, m))?;
     range(
         "outcome.concession_margin".into(),
         spec.outcome.concession_margin,

@@ -20,6 +20,14 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
         path: format!("criteria[{i}]"),
         message: m,
     };
+    let check_region = |i: usize, region: Option<&str>| match region {
+        None | Some("national") | Some("capital") => Ok(()),
+        Some(r) if spec.regions.iter().any(|x| x.name == r) => Ok(()),
+        Some(r) => Err(e(
+            i,
+            format!("unknown region {r:?}: a region name, \"capital\" or \"national\""),
+        )),
+    };
     for (i, c) in spec.criteria.iter().enumerate() {
         let dates: Vec<&String> = match c {
             CriterionSpec::StartsIn { from, to, region, .. } => {
@@ -29,19 +37,25 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
                 vec![from, to]
             }
             CriterionSpec::Spreads { by, .. } | CriterionSpec::QuietBy { by, .. } => vec![by],
-            CriterionSpec::PeakBetween { from, to, .. } | CriterionSpec::DeathsConcentrated { from, to, .. } => {
+            CriterionSpec::PeakBetween { from, to, region, .. } => {
+                check_region(i, region.as_deref())?;
                 vec![from, to]
             }
+            CriterionSpec::DeathsConcentrated { from, to, .. } => vec![from, to],
             CriterionSpec::Outcome { from, to, outcome, .. } => {
-                if !["survived", "conceded", "collapsed"].contains(&outcome.as_str()) {
+                if !crate::Outcome::NAMES.contains(&outcome.as_str()) {
                     return Err(e(
                         i,
-                        format!("unknown outcome {outcome:?}: survived, conceded or collapsed"),
+                        format!("unknown outcome {outcome:?}: {}", crate::Outcome::NAMES.join(", ")),
                     ));
                 }
                 from.iter().chain(to.iter()).collect()
             }
             CriterionSpec::KilledBetween { .. } | CriterionSpec::DetainedBetween { .. } => vec![],
+            CriterionSpec::PeakSize { region, .. } => {
+                check_region(i, region.as_deref())?;
+                vec![]
+            }
             CriterionSpec::WeeklyPeaks { from, .. } => vec![from],
             CriterionSpec::GrowsAfter { at, .. } => vec![at],
             CriterionSpec::Escalates {
@@ -79,19 +93,40 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
     let nat = country.national();
     let active: Vec<u64> = nat.iter().map(|n| n.active).collect();
     let peak = active.iter().copied().max().unwrap_or(0);
-    let peak_step = active.iter().position(|&a| a == peak).unwrap_or(0) as u64;
     let names = country.region_names();
     let nreg = names.len();
     let rows = country.region_rows();
     let citizens: Vec<f64> = (0..nreg)
         .map(|r| {
             let x = &rows[r];
-            f64::from(x.quiet + x.active + x.jailed + x.killed)
+            f64::from(x.quiet + x.active + x.jailed)
         })
         .collect();
     let share_of = |row: &crate::RegionRow| f64::from(row.active) / citizens[row.region].max(1.0);
     let (outcome, outcome_step) = country.outcome();
-    let scale = spec.scale;
+    // The peak active count and its step (earliest on a tie), nationally or in one region.
+    let capital = spec.regions.iter().position(|r| r.capital).unwrap_or(0);
+    let peak_in = |region: Option<&str>| -> (u64, u64) {
+        let series: Vec<(u64, u64)> = match region {
+            None | Some("national") => nat.iter().map(|n| (n.step, n.active)).collect(),
+            Some(name) => {
+                let ri = if name == "capital" {
+                    Some(capital)
+                } else {
+                    names.iter().position(|n| *n == name)
+                };
+                rows.iter()
+                    .filter(|r| Some(r.region) == ri)
+                    .map(|r| (r.step, u64::from(r.active)))
+                    .collect()
+            }
+        };
+        series
+            .iter()
+            .max_by_key(|(s, a)| (*a, std::cmp::Reverse(*s)))
+            .map(|&(s, a)| (a, s))
+            .unwrap_or((0, 0))
+    };
     let last = nat.last().copied().unwrap_or_default();
     spec.criteria
         .iter()
@@ -135,10 +170,21 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     let n = seen.iter().filter(|&&s| s).count();
                     (n >= *min_regions, format!("{n} of {nreg} regions"))
                 }
-                CriterionSpec::PeakBetween { from, to, .. } => (
-                    peak > 0 && peak_step >= step(cal, from) && peak_step <= step(cal, to),
-                    format!("peak {} at {}", peak, cal.label(peak_step)),
-                ),
+                CriterionSpec::PeakBetween { from, to, region, .. } => {
+                    let (peak, peak_step) = peak_in(region.as_deref());
+                    (
+                        peak > 0 && peak_step >= step(cal, from) && peak_step <= step(cal, to),
+                        format!("peak {} at {}", peak, cal.label(peak_step)),
+                    )
+                }
+                CriterionSpec::PeakSize { min, max, region, .. } => {
+                    let (peak, peak_step) = peak_in(region.as_deref());
+                    let people = peak as f64 * spec.scale;
+                    (
+                        people >= *min && people <= *max,
+                        format!("{people:.0} at {}", cal.label(peak_step)),
+                    )
+                }
                 CriterionSpec::QuietBy { by, share, .. } => {
                     let from = step(cal, by) as usize;
                     let worst = active.iter().skip(from).copied().max().unwrap_or(0);
@@ -158,11 +204,11 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     (ok, format!("{} {}", outcome.as_str(), cal.label(outcome_step)))
                 }
                 CriterionSpec::KilledBetween { min, max, .. } => {
-                    let k = last.killed as f64 * scale;
+                    let k = last.killed as f64;
                     (k >= *min && k <= *max, format!("{k:.0} killed"))
                 }
                 CriterionSpec::DetainedBetween { min, max, .. } => {
-                    let d = last.detained as f64 * scale;
+                    let d = last.detained as f64;
                     (d >= *min && d <= *max, format!("{d:.0} detained"))
                 }
                 CriterionSpec::WeeklyPeaks {

@@ -40,12 +40,13 @@ pub mod calendar;
 mod country;
 pub mod criteria;
 pub mod mechanisms;
+pub mod rules;
 pub mod spec;
 
 pub use calendar::{parse_datetime, Calendar};
-pub use country::{validate, Country, CountryError, FiredEvent, NationalRow, RegionRow, Targets};
+pub use country::{validate, CapitalRow, Country, CountryError, FiredEvent, NationalRow, RegionRow, Targets};
 pub use criteria::{judge, validate_seeds, Verdict};
-pub use mechanisms::Outcome;
+pub use mechanisms::{Outcome, OutcomeReason};
 pub use spec::{Action, CountrySpec, CriterionSpec, Metric};
 
 /// A small two-region country for examples and tests (not a built-in scenario).
@@ -100,6 +101,7 @@ pub fn example_spec() -> CountrySpec {
         detention: Default::default(),
         foreign: Default::default(),
         outcome: Default::default(),
+        rules: Default::default(),
         events: vec![],
         policy: vec![],
         criteria: vec![],

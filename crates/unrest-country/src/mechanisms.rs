@@ -151,28 +151,59 @@ pub fn overwhelm(actives: u32, cops: u32, crowd_per_officer: f64) -> f64 {
     }
 }
 
-/// The legitimacy gap that makes police waver: `g = max(0, (L* − L̄) / L*)`.
-pub fn legitimacy_gap(mean_legitimacy: f64, critical: f64) -> f64 {
-    if critical <= 0.0 {
+/// Disaffection of the police's own constituencies, `g = (1 − L̄_p) / λ`:
+/// the disapproval of the regime implied by their current perceived
+/// legitimacy `L̄_p` (the input rule `L = 1 − λ·(1 − approval)` read
+/// backwards), in [0, 1]. Officers are drawn from the region's population, so
+/// `L̄_p` weights constituencies by the region's own shares. It starts where
+/// the surveys put it and rises as backlash erodes legitimacy.
+pub fn police_disaffection(mean_legitimacy: f64, legitimacy_span: f64) -> f64 {
+    if legitimacy_span <= 0.0 {
         0.0
     } else {
-        ((critical - mean_legitimacy) / critical).max(0.0)
+        ((1.0 - mean_legitimacy) / legitimacy_span).clamp(0.0, 1.0)
     }
 }
 
-/// Loyalty, part 1 — police stop arresting: `w = 1 / (1 + η · max(0, o − 1) · g)`.
-/// Officers facing a crowd they cannot control, for a regime they no longer
-/// believe in, hold back (Chenoweth & Stephan 2011 on security-force shirking).
-pub fn arrest_willingness(overwhelm: f64, gap: f64, eta: f64) -> f64 {
+/// Pressure on a region's police to stand aside,
+/// `π = max(0, o − 1) · (g + χ·q) / (1 + ζ·f)`.
+///
+/// Officers hold back or defect when the crowd overwhelms them (`o > 1`;
+/// Chenoweth & Stephan 2011: large campaigns are the ones that win
+/// defections), the more so the less their own constituencies still believe
+/// in the regime (`g`) and when ordered to fire on such a crowd (lethality
+/// `q`: shooting on large unarmed crowds is what breaks security forces,
+/// Nepstad 2011); loyal foreign forces beside them (`f`, foreign personnel per
+/// domestic officer at the start) steady them — the regime will survive, and
+/// defectors will be punished.
+pub fn loyalty_pressure(
+    overwhelm: f64,
+    disaffection: f64,
+    lethality: f64,
+    foreign_share: f64,
+    l: &LoyaltyWeights,
+) -> f64 {
     let o = if overwhelm.is_finite() { overwhelm } else { 1e6 };
-    1.0 / (1.0 + eta * (o - 1.0).max(0.0) * gap)
+    (o - 1.0).max(0.0) * (disaffection + l.firing_shock * lethality)
+        / (1.0 + l.foreign_steadying * foreign_share.max(0.0))
+}
+
+/// The weights of [`loyalty_pressure`] (from `[loyalty]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoyaltyWeights {
+    pub firing_shock: f64,
+    pub foreign_steadying: f64,
+}
+
+/// Loyalty, part 1 — police stop arresting: `w = 1 / (1 + η · π)`.
+pub fn arrest_willingness(pressure: f64, eta: f64) -> f64 {
+    1.0 / (1.0 + eta * pressure.max(0.0))
 }
 
 /// Loyalty, part 2 — defection: each domestic officer leaves with probability
-/// `d = min(1, ρ · Δt · max(0, o − 1) · g)` per step (`ρ` per day, `Δt` in days).
-pub fn defection_probability(overwhelm: f64, gap: f64, rho_per_day: f64, step_days: f64) -> f64 {
-    let o = if overwhelm.is_finite() { overwhelm } else { 1e6 };
-    (rho_per_day * step_days * (o - 1.0).max(0.0) * gap).clamp(0.0, 1.0)
+/// `d = min(1, ρ · Δt · π)` per step (`ρ` per day, `Δt` in days).
+pub fn defection_probability(pressure: f64, rho_per_day: f64, step_days: f64) -> f64 {
+    (rho_per_day * step_days * pressure.max(0.0)).clamp(0.0, 1.0)
 }
 
 /// Regime collapse: the capital's loyal capacity `K = C_d · w + C_f` (domestic
@@ -189,46 +220,119 @@ pub fn regime_collapses(
     initial_police > 0 && capacity < collapse_share * f64::from(initial_police)
 }
 
-/// A run's outcome.
+/// A run's outcome. `docs/mechanisms.md` maps them to NAVCO 1.2's
+/// success (collapsed), limited (conceded) and failure (suppressed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
-    /// The protest was put down or froze; grievances stand.
-    Survived,
+    /// Activity never reached the smallest participation NAVCO records.
+    NoProtest,
+    /// The protest ended under repression; grievances stand.
+    Suppressed,
     /// The protest ended after concessions, with legitimacy above where it started.
     Conceded,
-    /// The capital's loyal security capacity collapsed.
+    /// The ruler fell: the capital's security forces defected or stood aside.
     Collapsed,
+    /// None of these by the calendar's end.
+    Ongoing,
 }
 
 impl Outcome {
+    pub const NAMES: [&'static str; 5] = ["no_protest", "suppressed", "conceded", "collapsed", "ongoing"];
+
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Survived => "survived",
+            Outcome::NoProtest => "no_protest",
+            Outcome::Suppressed => "suppressed",
             Outcome::Conceded => "conceded",
             Outcome::Collapsed => "collapsed",
+            Outcome::Ongoing => "ongoing",
+        }
+    }
+
+    /// NAVCO 1.2's coding of a campaign with this ending.
+    pub fn navco(self) -> &'static str {
+        match self {
+            Outcome::Collapsed => "success",
+            Outcome::Conceded => "limited",
+            Outcome::Suppressed => "failure",
+            Outcome::Ongoing => "ongoing",
+            Outcome::NoProtest => "none",
         }
     }
 }
 
-/// Outcome classification: `collapsed` if loyal capacity in the capital
-/// collapsed (dated then); otherwise `conceded` if the protest ended and mean
-/// legitimacy at the end exceeds its start by more than `margin`; otherwise
-/// `survived`, dated when the protest ended (or at the end of the run).
-pub fn classify_outcome(
-    collapsed_at: Option<u64>,
-    ended_at: Option<u64>,
-    legitimacy_start: f64,
-    legitimacy_end: f64,
-    margin: f64,
-    last_step: u64,
-) -> (Outcome, u64) {
-    if let Some(t) = collapsed_at {
-        return (Outcome::Collapsed, t);
+/// Which condition decided the outcome, for the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeReason {
+    pub outcome: Outcome,
+    /// The step it is dated at.
+    pub step: u64,
+    /// The condition that fired, in words with its numbers.
+    pub reason: String,
+}
+
+/// What the outcome classification reads off a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutcomeInputs {
+    pub collapsed_at: Option<u64>,
+    /// The capital's loyal capacity and police at the start, when it collapsed.
+    pub capacity_at_collapse: (f64, u32),
+    pub ended_at: Option<u64>,
+    pub peak_share: f64,
+    pub legitimacy_start: f64,
+    pub legitimacy_end: f64,
+    pub last_step: u64,
+}
+
+/// Outcome classification, in order: `collapsed` if the capital's loyal
+/// capacity fell below `θ` of its police (dated then); `no_protest` if the
+/// national peak share stayed under `min_peak_share`; `ongoing` if activity
+/// never settled below `ended_share` of the peak; otherwise the protest ended:
+/// `conceded` if mean legitimacy at the end exceeds its start by more than
+/// `margin` (concessions outweighed the backlash), else `suppressed`.
+pub fn classify_outcome(x: &OutcomeInputs, min_peak_share: f64, margin: f64, collapse_share: f64) -> OutcomeReason {
+    if let Some(t) = x.collapsed_at {
+        let (cap, police) = x.capacity_at_collapse;
+        return OutcomeReason {
+            outcome: Outcome::Collapsed,
+            step: t,
+            reason: format!(
+                "the capital's loyal capacity fell to {cap:.0} of {police} officers (below {:.0}%)",
+                100.0 * collapse_share
+            ),
+        };
     }
-    match ended_at {
-        Some(t) if legitimacy_end - legitimacy_start > margin => (Outcome::Conceded, t),
-        Some(t) => (Outcome::Survived, t),
-        None => (Outcome::Survived, last_step),
+    if x.peak_share < min_peak_share {
+        return OutcomeReason {
+            outcome: Outcome::NoProtest,
+            step: x.last_step,
+            reason: format!(
+                "peak {:.4}% of citizens active, under {:.4}%",
+                100.0 * x.peak_share,
+                100.0 * min_peak_share
+            ),
+        };
+    }
+    let Some(t) = x.ended_at else {
+        return OutcomeReason {
+            outcome: Outcome::Ongoing,
+            step: x.last_step,
+            reason: "activity still above the end threshold at the calendar's end".into(),
+        };
+    };
+    let dl = x.legitimacy_end - x.legitimacy_start;
+    if dl > margin {
+        OutcomeReason {
+            outcome: Outcome::Conceded,
+            step: t,
+            reason: format!("protest ended with mean legitimacy {dl:+.3} above its start"),
+        }
+    } else {
+        OutcomeReason {
+            outcome: Outcome::Suppressed,
+            step: t,
+            reason: format!("protest ended with mean legitimacy {dl:+.3} from its start"),
+        }
     }
 }
 
@@ -333,17 +437,28 @@ mod tests {
     }
 
     #[test]
-    fn loyalty_wavers_only_when_overwhelmed_and_illegitimate() {
+    fn loyalty_wavers_only_when_overwhelmed() {
+        let lw = LoyaltyWeights {
+            firing_shock: 2.0,
+            foreign_steadying: 1.0,
+        };
         assert_eq!(overwhelm(0, 0, 10.0), 0.0);
         assert_eq!(overwhelm(50, 1, 10.0), 5.0);
-        assert_eq!(legitimacy_gap(0.7, 0.6), 0.0);
-        assert!((legitimacy_gap(0.3, 0.6) - 0.5).abs() < 1e-12);
-        assert_eq!(arrest_willingness(5.0, 0.0, 1.0), 1.0);
-        assert_eq!(arrest_willingness(0.5, 0.5, 1.0), 1.0);
-        assert!((arrest_willingness(5.0, 0.5, 1.0) - 1.0 / 3.0).abs() < 1e-12);
-        assert_eq!(defection_probability(5.0, 0.0, 0.5, 0.25), 0.0);
-        assert!((defection_probability(3.0, 0.5, 0.4, 0.25) - 0.1).abs() < 1e-12);
-        assert_eq!(defection_probability(f64::INFINITY, 1.0, 1.0, 1.0), 1.0);
+        assert!((police_disaffection(0.93, 0.1) - 0.7).abs() < 1e-9);
+        assert_eq!(police_disaffection(0.5, 0.1), 1.0);
+        assert_eq!(loyalty_pressure(0.9, 0.7, 0.2, 0.0, &lw), 0.0, "not overwhelmed");
+        let p = loyalty_pressure(3.0, 0.5, 0.0, 0.0, &lw);
+        assert!((p - 1.0).abs() < 1e-12);
+        assert!(
+            loyalty_pressure(3.0, 0.5, 0.2, 0.0, &lw) > p,
+            "orders to fire add pressure"
+        );
+        assert!(loyalty_pressure(3.0, 0.5, 0.0, 0.5, &lw) < p, "foreign forces steady");
+        assert_eq!(arrest_willingness(0.0, 1.0), 1.0);
+        assert!((arrest_willingness(2.0, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(defection_probability(0.0, 0.5, 0.25), 0.0);
+        assert!((defection_probability(1.0, 0.4, 0.25) - 0.1).abs() < 1e-12);
+        assert_eq!(loyalty_pressure(f64::INFINITY, 1.0, 0.0, 0.0, &lw) > 1e5, true);
     }
 
     #[test]
@@ -351,19 +466,35 @@ mod tests {
         assert!(!regime_collapses(100, 1.0, 0, 100, 0.5));
         assert!(regime_collapses(100, 0.4, 0, 100, 0.5));
         assert!(!regime_collapses(100, 0.4, 20, 100, 0.5), "foreign forces prop it up");
+        let x = OutcomeInputs {
+            collapsed_at: None,
+            capacity_at_collapse: (0.0, 0),
+            ended_at: Some(5),
+            peak_share: 0.01,
+            legitimacy_start: 0.8,
+            legitimacy_end: 0.9,
+            last_step: 20,
+        };
+        let c = |x: &OutcomeInputs| classify_outcome(x, 0.0001, 0.0, 0.5);
+        assert_eq!(c(&x).outcome, Outcome::Conceded);
         assert_eq!(
-            classify_outcome(Some(9), Some(5), 0.8, 0.9, 0.0, 20),
-            (Outcome::Collapsed, 9)
+            c(&OutcomeInputs {
+                legitimacy_end: 0.7,
+                ..x
+            })
+            .outcome,
+            Outcome::Suppressed
         );
-        assert_eq!(
-            classify_outcome(None, Some(5), 0.8, 0.9, 0.0, 20),
-            (Outcome::Conceded, 5)
-        );
-        assert_eq!(
-            classify_outcome(None, Some(5), 0.8, 0.7, 0.0, 20),
-            (Outcome::Survived, 5)
-        );
-        assert_eq!(classify_outcome(None, None, 0.8, 0.9, 0.0, 20), (Outcome::Survived, 20));
+        assert_eq!(c(&OutcomeInputs { ended_at: None, ..x }).outcome, Outcome::Ongoing);
+        assert_eq!(c(&OutcomeInputs { peak_share: 0.0, ..x }).outcome, Outcome::NoProtest);
+        let fell = c(&OutcomeInputs {
+            collapsed_at: Some(9),
+            capacity_at_collapse: (40.0, 100),
+            ..x
+        });
+        assert_eq!((fell.outcome, fell.step), (Outcome::Collapsed, 9));
+        assert!(fell.reason.contains("40 of 100"), "{}", fell.reason);
+        assert_eq!(Outcome::Collapsed.navco(), "success");
         assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 3, 2], 0.05), Some(4));
         assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 30, 2], 0.05), Some(6));
         assert_eq!(protest_ended(&[0, 0], 0.05), None);

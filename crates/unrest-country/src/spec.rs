@@ -45,6 +45,10 @@ pub struct CountrySpec {
     pub foreign: ForeignSpec,
     #[serde(default)]
     pub outcome: OutcomeSpec,
+    /// The input rules' shared values (`crate::rules`), used when the file is
+    /// read: observables such as `approval` or `force` become model inputs.
+    #[serde(default)]
+    pub rules: crate::rules::RulesSpec,
     #[serde(default)]
     pub events: Vec<EventSpec>,
     #[serde(default)]
@@ -312,6 +316,13 @@ impl Default for DeterrenceSpec {
 }
 
 /// `[loyalty]`: security-force loyalty and regime collapse.
+///
+/// The pressure on a region's police to stand aside is
+/// `π = max(0, o − 1) · (g + χ·q) / (1 + ζ·f)`: overwhelm `o` (a crowd too big
+/// to face), the disaffection `g` of the constituencies the officers come
+/// from, orders to fire `q` on such a crowd, and the share `f` of loyal foreign
+/// forces beside them (`crate::mechanisms::loyalty_pressure`). No threshold of
+/// legitimacy is set by hand: every term is measured from the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoyaltySpec {
@@ -319,12 +330,15 @@ pub struct LoyaltySpec {
     pub enabled: bool,
     /// `m`: actives one officer can face before the crowd overwhelms the police.
     pub crowd_per_officer: f64,
-    /// `L*`: mean perceived legitimacy under which overwhelmed police waver.
-    pub critical_legitimacy: f64,
-    /// `η`: how fast arrest willingness falls with overwhelm and the legitimacy gap.
+    /// `η`: how fast arrest willingness falls with the pressure, `w = 1/(1 + η·π)`.
     pub wavering: f64,
-    /// `ρ`: defection probability per officer per day at unit overwhelm and full gap.
+    /// `ρ`: defection probability per officer per day per unit of pressure.
     pub defection_rate: f64,
+    /// `χ`: pressure added per unit lethality of an order to fire on an overwhelming crowd.
+    pub firing_shock: f64,
+    /// `ζ`: how much loyal foreign forces (as a share of the region's police)
+    /// steady the domestic police.
+    pub foreign_steadying: f64,
     /// The regime falls when the capital's loyal capacity drops below this share
     /// of its police at the start.
     pub collapse_share: f64,
@@ -335,9 +349,10 @@ impl Default for LoyaltySpec {
         LoyaltySpec {
             enabled: true,
             crowd_per_officer: 10.0,
-            critical_legitimacy: 0.6,
             wavering: 1.0,
             defection_rate: 0.2,
+            firing_shock: 1.0,
+            foreign_steadying: 2.0,
             collapse_share: 0.5,
         }
     }
@@ -380,7 +395,7 @@ impl Default for ForeignSpec {
     }
 }
 
-/// `[outcome]`: how a run is classified.
+/// `[outcome]`: how a run is classified (`crate::mechanisms::classify_outcome`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OutcomeSpec {
@@ -388,6 +403,9 @@ pub struct OutcomeSpec {
     pub ended_share: f64,
     /// `conceded` needs mean legitimacy at the end above its start by this margin.
     pub concession_margin: f64,
+    /// Below this peak share of the population active at once there was no
+    /// protest to speak of (NAVCO 1.2's lowest participation bin is < 0.01%).
+    pub min_peak_share: f64,
 }
 
 impl Default for OutcomeSpec {
@@ -395,6 +413,7 @@ impl Default for OutcomeSpec {
         OutcomeSpec {
             ended_share: 0.05,
             concession_margin: 0.01,
+            min_peak_share: 0.0001,
         }
     }
 }
@@ -485,6 +504,11 @@ pub enum Action {
         #[serde(default)]
         troops: Option<f64>,
     },
+    /// Mass detention ordered: arrests per officer ×`factor` until `mass_detention_end`.
+    MassDetention {
+        factor: f64,
+    },
+    MassDetentionEnd,
     /// A violent dispersal: police ×`police_factor` for `hours`, with visible `brutality`.
     Crackdown {
         #[serde(default = "two")]
@@ -511,7 +535,7 @@ fn default_crackdown_hours() -> f64 {
 
 impl Action {
     /// Every `kind` accepted, in the order documented.
-    pub const KINDS: [&'static str; 16] = [
+    pub const KINDS: [&'static str; 18] = [
         "hardship_shock",
         "hardship_reversal",
         "legitimacy_shock",
@@ -528,6 +552,8 @@ impl Action {
         "foreign_troops_in",
         "foreign_troops_out",
         "crackdown",
+        "mass_detention",
+        "mass_detention_end",
     ];
 
     /// The keys a `kind` takes besides the common ones.
@@ -541,8 +567,10 @@ impl Action {
             "internet_shutdown" => &["remaining"],
             "foreign_troops_in" | "foreign_troops_out" => &["troops"],
             "crackdown" => &["police_factor", "hours", "brutality"],
+            "mass_detention" => &["factor"],
             "hardship_reversal" => &["ramp_hours"],
-            "emergency_end" | "lethal_force_end" | "torture" | "torture_end" | "internet_restore" => &[],
+            "emergency_end" | "lethal_force_end" | "torture" | "torture_end" | "internet_restore"
+            | "mass_detention_end" => &[],
             _ => return None,
         })
     }
@@ -566,6 +594,8 @@ impl Action {
             Action::ForeignTroopsIn { .. } => "foreign_troops_in",
             Action::ForeignTroopsOut { .. } => "foreign_troops_out",
             Action::Crackdown { .. } => "crackdown",
+            Action::MassDetention { .. } => "mass_detention",
+            Action::MassDetentionEnd => "mass_detention_end",
         }
     }
 
@@ -596,6 +626,7 @@ impl Action {
                 .and(check("jail_factor", jail_factor, 0.0, 100.0))
                 .and(check("k_factor", k_factor, 0.0, 100.0)),
             Action::LethalForce { lethality } => check("lethality", lethality, 0.0, 1.0),
+            Action::MassDetention { factor } => check("factor", factor, 0.0, 1000.0),
             Action::InternetShutdown { remaining } => check("remaining", remaining, 0.0, 1.0),
             Action::ForeignTroopsIn { troops } => check("troops", troops, 0.0, 1e8),
             Action::HardshipReversal { ramp_hours } => check("ramp_hours", ramp_hours, 0.0, 1e5),
@@ -679,8 +710,25 @@ pub enum CriterionSpec {
         share: f64,
         min_regions: usize,
     },
-    /// National active count peaks between `from` and `to`.
-    PeakBetween { label: String, from: String, to: String },
+    /// The active count peaks between `from` and `to`: nationally, or in
+    /// `region` (a region's name or `"capital"`).
+    PeakBetween {
+        label: String,
+        from: String,
+        to: String,
+        #[serde(default)]
+        region: Option<String>,
+    },
+    /// The peak active count, in people at 1:1 (agents × scale), is within
+    /// [min, max]: nationally, or in `region` (a name or `"capital"`), as the
+    /// record counts it.
+    PeakSize {
+        label: String,
+        min: f64,
+        max: f64,
+        #[serde(default)]
+        region: Option<String>,
+    },
     /// From `by` to the end, national activity stays below `share` of its peak.
     QuietBy { label: String, by: String, share: f64 },
     /// The outcome is `outcome`, dated between `from` and `to` if given.
@@ -738,6 +786,7 @@ impl CriterionSpec {
             CriterionSpec::StartsIn { label, .. }
             | CriterionSpec::Spreads { label, .. }
             | CriterionSpec::PeakBetween { label, .. }
+            | CriterionSpec::PeakSize { label, .. }
             | CriterionSpec::QuietBy { label, .. }
             | CriterionSpec::Outcome { label, .. }
             | CriterionSpec::KilledBetween { label, .. }

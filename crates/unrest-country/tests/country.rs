@@ -205,7 +205,6 @@ fn a_policy_rule_fires_when_its_condition_holds() {
 fn police_that_lose_faith_defect_and_the_regime_falls() {
     let mut s = restless();
     s.constituencies[0].legitimacy = 0.5;
-    s.loyalty.critical_legitimacy = 0.8;
     s.loyalty.crowd_per_officer = 2.0;
     s.loyalty.defection_rate = 2.0;
     let c = run(s.clone(), 9);

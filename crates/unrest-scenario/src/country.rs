@@ -13,6 +13,12 @@ pub struct CountryScenario {
     /// Rule conventions shared by every region's lattice (preset + `[lattice]`).
     pub lattice: Params,
     pub seed: u64,
+    /// The shared model the scenario names (`model = "script"`), if any.
+    pub model: Option<String>,
+    /// Where the scenario departs from its model: `section.key` values it sets
+    /// although the model sets them, and inputs set by hand where a rule would
+    /// set them (`constituencies[0].legitimacy` instead of `approval`).
+    pub overrides: Vec<String>,
 }
 
 /// Lattice keys a country sets per region itself.
@@ -46,20 +52,30 @@ pub fn is_country_text(text: &str) -> bool {
 
 impl CountryScenario {
     /// Parses and validates a country scenario; `--set` overrides take dotted
-    /// keys (`seed`, `scale`, `loyalty.defection_rate`, `lattice.citizen_vision`).
+    /// keys (`seed`, `scale`, `loyalty.defection_rate`, `lattice.citizen_vision`,
+    /// `rules.legitimacy_span`). The named model is merged in first, then the
+    /// overrides, then the input rules turn observables into inputs.
     pub fn parse_with(text: &str, origin: &str, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
         let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::from_toml(&e, text, origin))?;
         check_actions(&table, text, origin)?;
+        let merged = crate::model::merge_model(&mut table, text, origin)?;
         for (key, raw) in overrides {
             set_dotted(&mut table, key, raw)?;
         }
-        let spec: CountrySpec = if overrides.is_empty() {
-            toml::from_str(text).map_err(|e| ScenarioError::from_toml(&e, text, origin))?
-        } else {
-            toml::Value::Table(table.clone())
-                .try_into()
-                .map_err(|e: toml::de::Error| ScenarioError::plain(format!("{origin} with --set: {}", e.message())))?
-        };
+        let by_hand = crate::model::apply_rules(&mut table, text, origin)?;
+        let spec: CountrySpec = toml::Value::Table(table.clone())
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                // The same complaint about the scenario's own text can be located there.
+                let own = toml::from_str::<CountrySpec>(text)
+                    .err()
+                    .filter(|own| own.message() == e.message())
+                    .map(|own| ScenarioError::from_toml(&own, text, origin));
+                own.unwrap_or_else(|| {
+                    let with = if overrides.is_empty() { "" } else { " with --set" };
+                    ScenarioError::plain(format!("{origin}{with}: {}", e.message()))
+                })
+            })?;
         let at_path = |path: &str| locate_path(text, path).with_origin(origin);
         let preset = match spec.preset.as_str() {
             "epstein" => Preset::Epstein,
@@ -75,7 +91,17 @@ impl CountryScenario {
         let lattice = resolve_lattice(preset, &table, text, origin)?;
         unrest_country::validate(&spec).map_err(|e| ScenarioError::at(at_path(&e.path), e.message))?;
         let seed = spec.seed;
-        Ok(CountryScenario { spec, lattice, seed })
+        let mut all_overrides = merged.overrides;
+        if merged.model.is_some() {
+            all_overrides.extend(by_hand);
+        }
+        Ok(CountryScenario {
+            spec,
+            lattice,
+            seed,
+            model: merged.model,
+            overrides: all_overrides,
+        })
     }
 
     /// A short hash of everything that determines a run except the seed.
@@ -132,11 +158,14 @@ fn check_actions(table: &toml::Table, text: &str, origin: &str) -> Result<(), Sc
                     }
                 }
             }
+            let rule_keys = crate::model::rule_keys_of(kind);
             for key in t.keys() {
-                if !common.contains(&key.as_str()) && !own.contains(&key.as_str()) {
+                if !common.contains(&key.as_str()) && !own.contains(&key.as_str()) && !rule_keys.contains(&key.as_str())
+                {
                     let loc = locate_key(text, array, i, key).with_origin(origin);
                     let mut allowed: Vec<&str> = common.to_vec();
                     allowed.extend(own);
+                    allowed.extend(rule_keys);
                     return Err(ScenarioError::at(
                         loc,
                         format!("unknown key `{key}` for kind `{kind}`; allowed: {}", allowed.join(", ")),

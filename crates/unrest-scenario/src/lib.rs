@@ -11,6 +11,7 @@
 mod builtin;
 pub mod country;
 mod error;
+pub mod model;
 
 pub use builtin::{builtin, builtin_names, country_builtin, BUILTINS, COUNTRY_BUILTINS};
 pub use country::CountryScenario;

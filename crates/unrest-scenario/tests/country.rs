@@ -172,7 +172,7 @@ fn every_episode_is_judged_on_each_of_its_criteria() {
                 assert!(!v.measured.is_empty());
             }
             let word = outcome.split(' ').next().unwrap();
-            assert!(["survived", "conceded", "collapsed"].contains(&word), "{outcome}");
+            assert!(unrest_country::Outcome::NAMES.contains(&word), "{outcome}");
         }
     }
 }

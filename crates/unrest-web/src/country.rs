@@ -127,7 +127,8 @@ impl LiveModel for CountrySim {
             quiet: sat(n.quiet),
             active: sat(n.active),
             jailed: sat(n.jailed),
-            dead: sat(n.killed),
+            // Killed people, in agents like the other counts.
+            dead: sat((n.killed as f64 / self.country.spec().scale).round() as u64),
             cops: sat(n.police + n.foreign),
             ..Counts::default()
         }

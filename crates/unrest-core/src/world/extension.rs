@@ -51,6 +51,10 @@ pub(super) struct Extension {
     arrest_willingness: f64,
     arrest_rate: f64,
     foreign_cops: u32,
+    /// People one agent stands for (the country's scale); 1 in Models I/II.
+    people_per_agent: u32,
+    /// People killed in this step's lethal arrests (reset every step).
+    people_killed: u64,
 }
 
 impl Default for Extension {
@@ -62,6 +66,8 @@ impl Default for Extension {
             arrest_willingness: 1.0,
             arrest_rate: 1.0,
             foreign_cops: 0,
+            people_per_agent: 1,
+            people_killed: 0,
         }
     }
 }
@@ -120,10 +126,29 @@ impl World {
         p >= 1.0 || self.rng.random::<f64>() < p
     }
 
-    /// Whether the arrest about to be made kills (draws only when lethality > 0).
+    /// Whether the arrest about to be made kills the agent (draws only when
+    /// lethality > 0), counting the people killed in it.
+    ///
+    /// An agent stands for `s` people (the country's scale). Under lethal force
+    /// an arrest is a confrontation in which each of them is killed with
+    /// probability `q`: the toll is Binomial(s, q) people, counted in
+    /// [`World::take_people_killed`], and the agent itself leaves the lattice
+    /// only if all `s` die. At `s = 1` this is the one Bernoulli(q) draw of
+    /// Epstein's lethal arrest; at coarse scales it keeps the death toll
+    /// resolved to single people (one agent death would otherwise be `s` deaths).
     pub(super) fn arrest_kills(&mut self) -> bool {
         let q = self.ext.lethality;
-        q > 0.0 && self.rng.random::<f64>() < q
+        if q <= 0.0 {
+            return false;
+        }
+        let s = self.ext.people_per_agent;
+        let toll = if s == 1 {
+            u32::from(self.rng.random::<f64>() < q)
+        } else {
+            crate::draw::binomial(&mut self.rng, s, q)
+        };
+        self.ext.people_killed += u64::from(toll);
+        toll == s
     }
 
     /// An arrest that kills: the citizen leaves the lattice for good, counted
@@ -235,6 +260,16 @@ impl World {
 
     pub fn arrest_rate(&self) -> f64 {
         self.ext.arrest_rate
+    }
+
+    /// People one agent stands for, used by lethal arrests (see `arrest_kills`).
+    pub fn set_people_per_agent(&mut self, s: u32) {
+        self.ext.people_per_agent = s.max(1);
+    }
+
+    /// People killed in lethal arrests since the last call (0 without lethal force).
+    pub fn take_people_killed(&mut self) -> u64 {
+        std::mem::take(&mut self.ext.people_killed)
     }
 
     /// Places up to `n` new cops (foreign or domestic) on random empty sites;

@@ -1,0 +1,206 @@
+//! Input rules: how an episode's observable, cited quantities become model
+//! inputs, the same way for every episode.
+//!
+//! An episode file says what was observed — the share approving of the ruler
+//! in a survey before the trigger, the percent rise of a price, "live fire",
+//! "a nation-scale blackout", "mass detentions ordered" — and these functions,
+//! with the shared values in the model's `[rules]` table, turn them into the
+//! numbers the mechanisms use. None of these values is set per episode: they
+//! live in the model file (`models/script.toml`), so fitting them is fitting
+//! the model, and `docs/episodes.md` counts them as fitted parameters.
+
+use serde::{Deserialize, Serialize};
+
+/// `[rules]`: the shared values of the input rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesSpec {
+    /// `λ`: legitimacy lost per unit of disapproval, `L = 1 − λ·(1 − approval)`.
+    pub legitimacy_span: f64,
+    /// Epstein's activation threshold `T`, the same for every constituency.
+    pub threshold: f64,
+    /// Probability that an arrest kills under `force = "less_lethal"` (rubber
+    /// bullets, stun grenades, beatings: rarely but really lethal).
+    pub less_lethal_lethality: f64,
+    /// Probability that an arrest kills under `force = "live_fire"`.
+    pub live_fire_lethality: f64,
+    /// … under `force = "shoot_to_kill"` (an order to fire without warning).
+    pub shoot_to_kill_lethality: f64,
+    /// Information left under `extent = "national"` (a nation-scale blackout).
+    pub national_shutdown_remaining: f64,
+    /// … under `extent = "mobile"` (mobile data or social media blocked).
+    pub mobile_shutdown_remaining: f64,
+    /// Legitimacy change among those who disbelieve an announced result
+    /// (`sham_election` without `delta`), and for a policy U-turn.
+    pub fraud_shock: f64,
+    /// Legitimacy bump of a concession without `bump`, and its half-life in days.
+    pub concession_bump: f64,
+    pub concession_half_life_days: f64,
+    /// A state of emergency: police ×, jail terms ×, arrest-probability constant k ×.
+    pub emergency_police_factor: f64,
+    pub emergency_jail_factor: f64,
+    pub emergency_k_factor: f64,
+    /// Arrests per officer × under an order of mass detention.
+    pub mass_detention_factor: f64,
+    /// A violent dispersal: police × for `crackdown_hours`, with unit brutality.
+    pub crackdown_police_factor: f64,
+    pub crackdown_hours: f64,
+}
+
+impl Default for RulesSpec {
+    fn default() -> Self {
+        RulesSpec {
+            legitimacy_span: 0.1,
+            threshold: 0.1,
+            less_lethal_lethality: 0.001,
+            live_fire_lethality: 0.05,
+            shoot_to_kill_lethality: 0.15,
+            national_shutdown_remaining: 0.05,
+            mobile_shutdown_remaining: 0.4,
+            fraud_shock: -0.03,
+            concession_bump: 0.005,
+            concession_half_life_days: 7.0,
+            emergency_police_factor: 2.0,
+            emergency_jail_factor: 2.0,
+            emergency_k_factor: 1.0,
+            mass_detention_factor: 4.0,
+            crackdown_police_factor: 2.0,
+            crackdown_hours: 12.0,
+        }
+    }
+}
+
+/// Force used by the security forces (an event's `force`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Force {
+    /// Rubber bullets, stun grenades, batons.
+    LessLethal,
+    /// Live ammunition used against crowds.
+    LiveFire,
+    /// An order to shoot to kill without warning.
+    ShootToKill,
+}
+
+impl Force {
+    pub const NAMES: [&'static str; 3] = ["less_lethal", "live_fire", "shoot_to_kill"];
+
+    pub fn parse(s: &str) -> Option<Force> {
+        match s {
+            "less_lethal" => Some(Force::LessLethal),
+            "live_fire" => Some(Force::LiveFire),
+            "shoot_to_kill" => Some(Force::ShootToKill),
+            _ => None,
+        }
+    }
+}
+
+/// How much of the internet is cut (an event's `extent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    National,
+    Mobile,
+}
+
+impl Extent {
+    pub const NAMES: [&'static str; 2] = ["national", "mobile"];
+
+    pub fn parse(s: &str) -> Option<Extent> {
+        match s {
+            "national" => Some(Extent::National),
+            "mobile" => Some(Extent::Mobile),
+            _ => None,
+        }
+    }
+}
+
+impl RulesSpec {
+    /// A constituency's legitimacy from the share approving of (trusting) the
+    /// ruler in the last survey before the trigger: `L = 1 − λ·(1 − a)`.
+    /// Epstein's `L` is the regime's legitimacy as perceived by the agent;
+    /// with `T = 0.1` only `1 − L > T` can ever be active, so `λ` sets how much
+    /// of the disapproval a survey measures turns into grievance.
+    pub fn legitimacy_from_approval(&self, approval: f64) -> f64 {
+        (1.0 - self.legitimacy_span * (1.0 - approval.clamp(0.0, 1.0))).clamp(0.0, 1.0)
+    }
+
+    /// A price rise of `percent` % multiplies the hardship of those who pay
+    /// it by `1 + percent/100` (no fitted value: the burden scales with the price).
+    pub fn hardship_factor_from_price_rise(percent: f64) -> f64 {
+        1.0 + percent / 100.0
+    }
+
+    pub fn lethality_of(&self, force: Force) -> f64 {
+        match force {
+            Force::LessLethal => self.less_lethal_lethality,
+            Force::LiveFire => self.live_fire_lethality,
+            Force::ShootToKill => self.shoot_to_kill_lethality,
+        }
+    }
+
+    pub fn remaining_after(&self, extent: Extent) -> f64 {
+        match extent {
+            Extent::National => self.national_shutdown_remaining,
+            Extent::Mobile => self.mobile_shutdown_remaining,
+        }
+    }
+
+    /// Checks every value; the error names the key under `rules.`.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let checks: [(&str, f64, f64, f64); 16] = [
+            ("less_lethal_lethality", self.less_lethal_lethality, 0.0, 1.0),
+            ("legitimacy_span", self.legitimacy_span, 0.0, 1.0),
+            ("threshold", self.threshold, -1.0, 1.0),
+            ("live_fire_lethality", self.live_fire_lethality, 0.0, 1.0),
+            ("shoot_to_kill_lethality", self.shoot_to_kill_lethality, 0.0, 1.0),
+            (
+                "national_shutdown_remaining",
+                self.national_shutdown_remaining,
+                0.0,
+                1.0,
+            ),
+            ("mobile_shutdown_remaining", self.mobile_shutdown_remaining, 0.0, 1.0),
+            ("fraud_shock", self.fraud_shock, -1.0, 1.0),
+            ("concession_bump", self.concession_bump, -1.0, 1.0),
+            ("concession_half_life_days", self.concession_half_life_days, 0.001, 1e6),
+            ("emergency_police_factor", self.emergency_police_factor, 0.0, 100.0),
+            ("emergency_jail_factor", self.emergency_jail_factor, 0.0, 100.0),
+            ("emergency_k_factor", self.emergency_k_factor, 0.0, 100.0),
+            ("mass_detention_factor", self.mass_detention_factor, 0.0, 1000.0),
+            ("crackdown_police_factor", self.crackdown_police_factor, 0.0, 100.0),
+            ("crackdown_hours", self.crackdown_hours, 0.0, 1e5),
+        ];
+        for (k, v, lo, hi) in checks {
+            if !(v.is_finite() && v >= lo && v <= hi) {
+                return Err((
+                    format!("rules.{k}"),
+                    format!("{v} is out of range: must be between {lo} and {hi}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_map_observables_to_inputs() {
+        let r = RulesSpec::default();
+        assert!((r.legitimacy_from_approval(1.0) - 1.0).abs() < 1e-12);
+        assert!((r.legitimacy_from_approval(0.0) - 0.9).abs() < 1e-12);
+        assert!(r.legitimacy_from_approval(0.3) < r.legitimacy_from_approval(0.7));
+        assert_eq!(RulesSpec::hardship_factor_from_price_rise(100.0), 2.0);
+        assert!(r.lethality_of(Force::ShootToKill) > r.lethality_of(Force::LiveFire));
+        assert!(r.remaining_after(Extent::National) < r.remaining_after(Extent::Mobile));
+        assert_eq!(Force::parse("live_fire"), Some(Force::LiveFire));
+        assert_eq!(Extent::parse("regional"), None);
+        assert!(r.validate().is_ok());
+        let bad = RulesSpec {
+            legitimacy_span: 2.0,
+            ..r
+        };
+        assert_eq!(bad.validate().unwrap_err().0, "rules.legitimacy_span");
+    }
+}

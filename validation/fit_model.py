@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Fit the shared model (crates/unrest-scenario/models/script.toml) to the
+built-in episodes jointly, by a seeded random search over a documented box.
+
+Method (docs/episodes.md, "One model"): draw N parameter sets from a
+scrambled-free Latin hypercube over the box below (uniform, or log-uniform
+where marked), fixed seed; score each set by running `unrest validate EPISODE
+--seeds S --json --set ...` for every episode and averaging, over all the
+episodes' criteria, the share of runs that meet each criterion (1 = every
+criterion met in every run). The criteria are the record's facts (onset,
+spread, peak date and size, killed, detained, outcome and its date), so the
+score is the fraction of facts reproduced. Rows are appended to a CSV as they
+finish: a killed search resumes where it stopped. `--write-model` writes the
+best set into the model file (every value it changes, nothing else).
+
+Usage:
+  python3 validation/fit_model.py --draws 60 --seeds 2 --out validation/model-fit/search.csv
+  python3 validation/fit_model.py --out validation/model-fit/search.csv --write-model
+"""
+import argparse, csv, json, math, os, random, re, subprocess, sys
+
+EPISODES = ["kazakhstan-2022", "belarus-2020", "euromaidan-2014"]
+
+# (key as `--set` takes it, low, high, log-uniform?)
+BOX = [
+    ("rules.legitimacy_span", 0.06, 0.10, False),
+    ("rules.fraud_shock", -0.06, -0.01, False),
+    ("rules.live_fire_lethality", 0.005, 0.1, True),
+    ("rules.mass_detention_factor", 3.0, 100.0, True),
+    ("police.arrests_per_day", 0.0005, 0.02, True),
+    ("information.contagion", 2.0, 20.0, False),
+    ("information.max_threshold_drop", 0.005, 0.04, False),
+    ("information.safety_in_numbers", 10.0, 500.0, True),
+    ("legitimacy.killed_weight", 1e-4, 1e-2, True),
+    ("deterrence.lethal_fear", 1.0, 20.0, True),
+    ("loyalty.crowd_per_officer", 2.0, 30.0, True),
+    ("loyalty.defection_rate", 0.01, 1.0, True),
+    ("loyalty.firing_shock", 0.0, 5.0, False),
+    ("loyalty.collapse_share", 0.2, 0.6, False),
+]
+
+
+def lhs(n, seed):
+    """Latin hypercube: per dimension, one draw in each of n strata, shuffled."""
+    rng = random.Random(seed)
+    cols = []
+    for _ in BOX:
+        perm = list(range(n))
+        rng.shuffle(perm)
+        cols.append([(p + rng.random()) / n for p in perm])
+    rows = []
+    for i in range(n):
+        row = {}
+        for d, (key, lo, hi, log) in enumerate(BOX):
+            u = cols[d][i]
+            row[key] = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if log else lo + u * (hi - lo)
+        rows.append(row)
+    return rows
+
+
+def score(binary, params, seeds):
+    per = {}
+    shares = []
+    for ep in EPISODES:
+        cmd = [binary, "validate", ep, "--seeds", str(seeds), "--json"]
+        for k, v in params.items():
+            cmd += ["--set", f"{k}={v:.6g}"]
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {out.stderr}")
+        res = json.loads(out.stdout)
+        s = [c["share"] for c in res["criteria"]]
+        per[ep] = sum(s) / len(s)
+        shares += s
+    return sum(shares) / len(shares), per
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--draws", type=int, default=60)
+    ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--out", default="validation/model-fit/search.csv")
+    ap.add_argument("--bin", default="target/release/unrest")
+    ap.add_argument("--write-model", action="store_true")
+    ap.add_argument("--model", default="crates/unrest-scenario/models/script.toml")
+    a = ap.parse_args()
+    keys = [b[0] for b in BOX]
+    header = ["draw", "score"] + [f"score_{e}" for e in EPISODES] + keys
+    done = {}
+    if os.path.exists(a.out):
+        with open(a.out) as f:
+            for r in csv.DictReader(f):
+                done[int(r["draw"])] = r
+    if not a.write_model:
+        draws = lhs(a.draws, a.seed)
+        new = not os.path.exists(a.out)
+        with open(a.out, "a", newline="") as f:
+            w = csv.writer(f)
+            if new:
+                w.writerow(header)
+            for i, params in enumerate(draws):
+                if i in done:
+                    continue
+                total, per = score(a.bin, params, a.seeds)
+                w.writerow([i, f"{total:.4f}"] + [f"{per[e]:.4f}" for e in EPISODES] + [f"{params[k]:.6g}" for k in keys])
+                f.flush()
+                print(f"draw {i}: score {total:.3f} " + " ".join(f"{e} {per[e]:.2f}" for e in EPISODES), flush=True)
+        with open(a.out) as f:
+            done = {int(r["draw"]): r for r in csv.DictReader(f)}
+    best = max(done.values(), key=lambda r: float(r["score"]))
+    print(f"best draw {best['draw']}: score {best['score']}")
+    for k in keys:
+        print(f"  {k} = {best[k]}")
+    if a.write_model:
+        text = open(a.model).read()
+        section = None
+        out = []
+        for line in text.splitlines(keepends=True):
+            m = re.match(r"\[(\w+)\]", line)
+            if m:
+                section = m.group(1)
+            m = re.match(r"(\w+)\s*=", line)
+            if m and section and f"{section}.{m.group(1)}" in best:
+                line = f"{m.group(1)} = {float(best[f'{section}.{m.group(1)}']):.6g}\n"
+            out.append(line)
+        open(a.model, "w").write("".join(out))
+        print(f"wrote {a.model}")
+
+
+if __name__ == "__main__":
+    main()
