@@ -13,6 +13,17 @@ score is the fraction of facts reproduced. Rows are appended to a CSV as they
 finish: a killed search resumes where it stopped. `--write-model` writes the
 best set into the model file (every value it changes, nothing else).
 
+The upper end of the legitimacy span is below T − the Sunday drop (0.1 −
+0.01): with approval 0 the most aggrieved citizen's grievance is λ, so every
+set in the box leaves a country quiet until a dated input moves it (a
+country in revolt before its trigger is not the script).
+
+A second stage (`--refine K`) draws new sets around the K best so far, as one
+step of sequential Monte Carlo: pick one of the K uniformly, perturb every
+coordinate (log coordinates where marked) by a normal kernel of half the K
+sets' spread, clip to the box. Its draws are numbered after the first stage's
+and seeded by their number, so a resumed refinement draws the same sets.
+
 Usage:
   python3 validation/fit_model.py --draws 60 --seeds 2 --out validation/model-fit/search.csv
   python3 validation/fit_model.py --out validation/model-fit/search.csv --write-model
@@ -23,7 +34,7 @@ EPISODES = ["kazakhstan-2022", "belarus-2020", "euromaidan-2014"]
 
 # (key as `--set` takes it, low, high, log-uniform?)
 BOX = [
-    ("rules.legitimacy_span", 0.06, 0.10, False),
+    ("rules.legitimacy_span", 0.05, 0.089, False),
     ("rules.fraud_shock", -0.06, -0.01, False),
     ("rules.live_fire_lethality", 0.005, 0.1, True),
     ("rules.mass_detention_factor", 3.0, 100.0, True),
@@ -58,6 +69,35 @@ def lhs(n, seed):
     return rows
 
 
+def to_unit(key, v):
+    lo, hi, log = next((b[1], b[2], b[3]) for b in BOX if b[0] == key)
+    return (math.log(v) - math.log(lo)) / (math.log(hi) - math.log(lo)) if log else (v - lo) / (hi - lo)
+
+
+def from_unit(key, u):
+    lo, hi, log = next((b[1], b[2], b[3]) for b in BOX if b[0] == key)
+    u = min(1.0, max(0.0, u))
+    return math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))) if log else lo + u * (hi - lo)
+
+
+def refine(rows, k, n, seed):
+    """n sets drawn around the k best rows (one SMC-like step; see the module doc)."""
+    rng = random.Random(seed)
+    best = sorted(rows, key=lambda r: -float(r["score"]))[:k]
+    keys = [b[0] for b in BOX]
+    units = [[to_unit(key, float(r[key])) for key in keys] for r in best]
+    spread = []
+    for d in range(len(keys)):
+        xs = [u[d] for u in units]
+        m = sum(xs) / len(xs)
+        spread.append(max(0.02, 0.5 * math.sqrt(sum((x - m) ** 2 for x in xs) / max(1, len(xs) - 1))))
+    out = []
+    for _ in range(n):
+        base = units[rng.randrange(len(units))]
+        out.append({key: from_unit(key, base[d] + rng.gauss(0.0, spread[d])) for d, key in enumerate(keys)})
+    return out
+
+
 def score(binary, params, seeds):
     per = {}
     shares = []
@@ -83,6 +123,7 @@ def main():
     ap.add_argument("--out", default="validation/model-fit/search.csv")
     ap.add_argument("--bin", default="target/release/unrest")
     ap.add_argument("--write-model", action="store_true")
+    ap.add_argument("--refine", type=int, default=0, help="draw --draws new sets around the K best")
     ap.add_argument("--model", default="crates/unrest-scenario/models/script.toml")
     a = ap.parse_args()
     keys = [b[0] for b in BOX]
@@ -93,13 +134,17 @@ def main():
             for r in csv.DictReader(f):
                 done[int(r["draw"])] = r
     if not a.write_model:
-        draws = lhs(a.draws, a.seed)
+        if a.refine:
+            first = max(done) + 1 if done else 0
+            draws = {first + j: p for j, p in enumerate(refine(list(done.values()), a.refine, a.draws, a.seed + first))}
+        else:
+            draws = dict(enumerate(lhs(a.draws, a.seed)))
         new = not os.path.exists(a.out)
         with open(a.out, "a", newline="") as f:
             w = csv.writer(f)
             if new:
                 w.writerow(header)
-            for i, params in enumerate(draws):
+            for i, params in draws.items():
                 if i in done:
                     continue
                 total, per = score(a.bin, params, a.seeds)

@@ -83,7 +83,7 @@ fn main() -> ExitCode {
                 unrest_scenario::AnyScenario::Lattice(s) => {
                     println!("{}: ok ({} steps, hash {})", s.name, s.steps, s.hash())
                 }
-                unrest_scenario::AnyScenario::Country(c) => println!("{}: ok (country scenario)", c.spec.name),
+                unrest_scenario::AnyScenario::Country(c) => print!("{}", country::check_report(&c)),
             }
             Ok(())
         }),

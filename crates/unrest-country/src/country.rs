@@ -1029,6 +1029,54 @@ fn region_mean_legitimacy(r: &Region) -> f64 {
     traits.iter().zip(&r.shares).map(|(t, s)| t.legitimacy * s).sum()
 }
 
+/// What `unrest check` warns about (not errors: the scenario runs): events
+/// outside the calendar, constituency shares that do not sum to 1 (they are
+/// normalised), regions with fewer than 10 police agents (loyalty and collapse
+/// are then decided by a handful of agents). Each names the key.
+pub fn warnings(spec: &CountrySpec) -> Vec<CountryError> {
+    let mut out = Vec::new();
+    let (Ok(start), Ok(end)) = (parse_datetime(&spec.calendar.start), parse_datetime(&spec.calendar.end)) else {
+        return out;
+    };
+    for (i, e) in spec.events.iter().enumerate() {
+        if let Ok(d) = parse_datetime(&e.at) {
+            if d < start || d > end {
+                out.push(err(
+                    format!("events[{i}].at"),
+                    format!("{} ({}) is outside the calendar {} to {}: it never fires", e.at, e.action.kind(), spec.calendar.start, spec.calendar.end),
+                ));
+            }
+        }
+    }
+    let total: f64 = spec.constituencies.iter().map(|c| c.share).sum();
+    if (total - 1.0).abs() > 1e-6 {
+        out.push(err(
+            "constituencies",
+            format!("national shares sum to {total:.4}, not 1 (they are normalised)"),
+        ));
+    }
+    for (i, r) in spec.regions.iter().enumerate() {
+        if !r.shares.is_empty() {
+            let t: f64 = spec.constituencies.iter().map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share)).sum();
+            if (t - 1.0).abs() > 1e-6 {
+                out.push(err(
+                    format!("regions[{i}].shares"),
+                    format!("{}: shares (with national ones for the rest) sum to {t:.4}, not 1 (they are normalised)", r.name),
+                ));
+            }
+        }
+        let per_100k = r.police_per_100k.unwrap_or(spec.police.per_100k);
+        let cops = m::region_police(r.population, per_100k, spec.police.deployable_share, spec.scale);
+        if cops < 10 {
+            out.push(err(
+                format!("regions[{i}]"),
+                format!("{}: {cops} police agents at 1:{}; loyalty and collapse rest on so few (lower the scale)", r.name, spec.scale),
+            ));
+        }
+    }
+    out
+}
+
 /// Checks the spec's values; errors name the key by its dotted path.
 pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     let range = |path: String, v: f64, lo: f64, hi: f64| {

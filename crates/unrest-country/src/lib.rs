@@ -44,7 +44,7 @@ pub mod rules;
 pub mod spec;
 
 pub use calendar::{parse_datetime, Calendar};
-pub use country::{validate, CapitalRow, Country, CountryError, FiredEvent, NationalRow, RegionRow, Targets};
+pub use country::{validate, warnings, CapitalRow, Country, CountryError, FiredEvent, NationalRow, RegionRow, Targets};
 pub use criteria::{judge, validate_seeds, Verdict};
 pub use mechanisms::{Outcome, OutcomeReason};
 pub use spec::{Action, CountrySpec, CriterionSpec, Metric};

@@ -732,7 +732,7 @@ mod tests {
         assert!(kaz
             .stats
             .iter()
-            .any(|(n, v)| n == "outcome" && *v == Value::Str("survived".into())));
+            .any(|(n, v)| n == "outcome" && *v == Value::Str("suppressed".into())));
     }
 
     #[test]

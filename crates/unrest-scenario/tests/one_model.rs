@@ -1,0 +1,115 @@
+//! The shared model (`model = "script"`) responds to its inputs in the
+//! directions the literature gives (docs/mechanisms.md, "What the loyalty
+//! mechanism is anchored to"), and over the documented range of inputs below
+//! neither "always survives" nor "always collapses" holds.
+//!
+//! The country is synthetic — a capital and a province of 400,000 people
+//! each, police at 400 per 100,000, a disbelieved election on day 2 — so that
+//! only the inputs under test differ between variants. Every variant runs the
+//! same seeds.
+
+use unrest_country::{Country, Outcome};
+use unrest_scenario::CountryScenario;
+
+/// The documented input range: opposition share, approval of the rest, and
+/// the variant's extra dated actions.
+fn scenario(opposition: f64, extra_events: &str) -> String {
+    format!(
+        r#"
+kind = "country"
+name = "synthetic"
+model = "script"
+scale = 200
+seed = 1
+[calendar]
+start = "2021-01-01"
+end = "2021-01-31"
+step_hours = 12
+[[regions]]
+name = "Capital"
+population = 400000
+capital = true
+[[regions]]
+name = "Province"
+population = 400000
+[[constituencies]]
+name = "opposition"
+share = {opposition}
+approval = 0.0
+[[constituencies]]
+name = "others"
+share = {rest}
+approval = 0.5
+[police]
+per_100k = 400
+[[events]]
+at = "2021-01-02T20:00"
+kind = "sham_election"
+[[events]]
+at = "2021-01-02T20:00"
+kind = "sham_election"
+constituencies = ["opposition"]
+{extra_events}
+"#,
+        rest = 1.0 - opposition
+    )
+}
+
+const FIRE: &str = r#"
+[[events]]
+at = "2021-01-04T00:00"
+kind = "lethal_force"
+regions = ["Capital"]
+force = "live_fire"
+"#;
+
+const ALLY: &str = r#"
+[[events]]
+at = "2021-01-03T00:00"
+kind = "foreign_troops_in"
+regions = ["Capital"]
+troops = 1500
+"#;
+
+const SEEDS: u64 = 12;
+
+/// Share of seeds that end `collapsed`.
+fn collapse_rate(text: &str) -> f64 {
+    let sc = CountryScenario::parse_with(text, "<synthetic>", &[]).expect("the synthetic scenario parses");
+    assert!(sc.overrides.is_empty(), "inputs only: {:?}", sc.overrides);
+    let collapsed = (0..SEEDS)
+        .filter(|&s| {
+            let mut c = Country::new(sc.spec.clone(), sc.lattice.clone(), unrest_core::seeds::derive(7, s)).unwrap();
+            c.run();
+            c.outcome().0 == Outcome::Collapsed
+        })
+        .count();
+    collapsed as f64 / SEEDS as f64
+}
+
+/// The documented range of the mobilisable constituency: the opposition's share.
+const SHARES: [f64; 4] = [0.02, 0.1, 0.3, 0.6];
+
+#[test]
+fn outcomes_follow_the_inputs_in_the_documented_directions() {
+    let rates: Vec<f64> = SHARES.iter().map(|&s| collapse_rate(&scenario(s, ""))).collect();
+    eprintln!("collapse rate by opposition share {SHARES:?}: {rates:?}");
+    assert!(
+        rates.windows(2).all(|w| w[1] + 1e-9 >= w[0]) && rates[SHARES.len() - 1] > rates[0],
+        "a larger mobilisable constituency raises the chance of collapse: {rates:?}"
+    );
+    // Compare the other inputs where the outcome is most open.
+    let (k, base) = rates
+        .iter()
+        .copied()
+        .enumerate()
+        .min_by(|a, b| (a.1 - 0.5).abs().total_cmp(&(b.1 - 0.5).abs()))
+        .unwrap();
+    let fired_on = collapse_rate(&scenario(SHARES[k], FIRE));
+    let with_ally = collapse_rate(&scenario(SHARES[k], ALLY));
+    eprintln!("at share {}: {base}, fired on {fired_on}, with an ally {with_ally}", SHARES[k]);
+    assert!(fired_on >= base, "an order to fire on a large crowd does not lower it");
+    assert!(with_ally <= base && (base == 0.0 || with_ally < base), "loyal foreign forces lower it");
+    assert!(rates.iter().any(|&r| r < 1.0), "not always collapses: {rates:?}");
+    assert!(rates.iter().any(|&r| r > 0.0), "not always survives: {rates:?}");
+}
