@@ -369,7 +369,9 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
     let (left, right, top, chart_h, row_h) = (150.0, 20.0, 40.0, 220.0, 14.0);
     let width = 1000.0;
     let plot_w = width - left - right;
-    let strip_top = top + chart_h + 50.0;
+    let scale = c.spec().scale;
+    let (panel_top, panel_h) = (top + chart_h + 40.0, 110.0);
+    let strip_top = panel_top + panel_h + 50.0;
     let height = strip_top + row_h * nreg as f64 + 40.0;
     let x = |s: u64| left + plot_w * s as f64 / (steps - 1.0);
     let max_active = nat.iter().map(|n| n.active).max().unwrap_or(1).max(1) as f64;
@@ -396,16 +398,16 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
     );
     let _ = write!(
         svg,
-        r#"<text x="{}" y="{}" text-anchor="end">{}</text><text x="{}" y="{}" text-anchor="end">0</text>"#,
+        r#"<text x="{}" y="{}" text-anchor="end">{:.0}</text><text x="{}" y="{}" text-anchor="end">0</text>"#,
         left - 4.0,
         top + 4.0,
-        max_active,
+        max_active * scale,
         left - 4.0,
         top + chart_h
     );
     let _ = write!(
         svg,
-        r#"<text x="20" y="{}" transform="rotate(-90 20 {})" text-anchor="middle">active (agents)</text>"#,
+        r#"<text x="20" y="{}" transform="rotate(-90 20 {})" text-anchor="middle">active, people at 1:1 (red: nation, dashed: capital)</text>"#,
         top + chart_h / 2.0,
         top + chart_h / 2.0
     );
@@ -424,6 +426,60 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
         svg,
         r#"<path d="{path}" fill="none" stroke="rgb(214,39,40)" stroke-width="2"/>"#
     );
+    let line = |f: &dyn Fn(&unrest_country::NationalRow) -> f64, y0: f64, h: f64| {
+        let mut d = String::new();
+        for n in nat {
+            let _ = write!(d, "{}{:.1},{:.1} ", if d.is_empty() { "M" } else { "L" }, x(n.step), y0 + h - h * f(n).clamp(0.0, 1.0));
+        }
+        d
+    };
+    let capital = line(&|n| n.capital.active as f64 / max_active, top, chart_h);
+    let _ = write!(
+        svg,
+        r#"<path d="{capital}" fill="none" stroke="rgb(214,39,40)" stroke-width="1.5" stroke-dasharray="5,3"/>"#
+    );
+    // The outcome, with its date and reason.
+    let why = c.outcome_reason();
+    let ox = x(why.step);
+    let _ = write!(
+        svg,
+        r#"<line x1="{ox:.1}" y1="{top}" x2="{ox:.1}" y2="{}" stroke="black" stroke-width="2"/><text x="{:.1}" y="{}" text-anchor="{}" font-weight="bold">{}</text>"#,
+        panel_top + panel_h,
+        if ox > width - right - 160.0 { ox - 4.0 } else { ox + 4.0 },
+        top + chart_h - 6.0,
+        if ox > width - right - 160.0 { "end" } else { "start" },
+        xml(&format!("{} {}", why.outcome.as_str(), &cal.label(why.step)[..10]))
+    );
+    // Panel: legitimacy, the capital's police willingness and strength, 0-1.
+    let initial_police = nat.first().map_or(1, |n| n.capital.police.max(1)) as f64;
+    let _ = write!(
+        svg,
+        r#"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="black"/><line x1="{left}" y1="{panel_top}" x2="{left}" y2="{}" stroke="black"/><text x="{}" y="{}" text-anchor="end">1</text><text x="{}" y="{}" text-anchor="end">0</text>"#,
+        panel_top + panel_h,
+        left + plot_w,
+        panel_top + panel_h,
+        panel_top + panel_h,
+        left - 4.0,
+        panel_top + 4.0,
+        left - 4.0,
+        panel_top + panel_h
+    );
+    let last = nat.last().copied().unwrap_or_default();
+    let _ = write!(
+        svg,
+        r#"<text x="{left}" y="{}">mean legitimacy (blue), capital police willingness (orange) and strength (green, share of the start); killed {} and detained {} (people at 1:1)</text>"#,
+        panel_top - 6.0,
+        last.killed,
+        last.detained
+    );
+    for (f, colour) in [
+        (&(|n: &unrest_country::NationalRow| n.mean_legitimacy) as &dyn Fn(&unrest_country::NationalRow) -> f64, "rgb(31,119,180)"),
+        (&|n: &unrest_country::NationalRow| n.capital.willingness, "rgb(255,127,14)"),
+        (&|n: &unrest_country::NationalRow| n.capital.police as f64 / initial_police, "rgb(44,160,44)"),
+    ] {
+        let d = line(f, panel_top, panel_h);
+        let _ = write!(svg, r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#);
+    }
     // Date ticks: about 8.
     let every = (nat.len() / 8).max(1);
     for n in nat.iter().step_by(every) {
