@@ -153,7 +153,9 @@ fn snippet_window(snippet: &str, col: usize) -> (String, usize) {
     if chars.len() <= SNIPPET_WINDOW {
         return (snippet.to_string(), col);
     }
-    let start = (col - 1).saturating_sub(SNIPPET_WINDOW / 2).min(chars.len() - SNIPPET_WINDOW);
+    let start = (col - 1)
+        .saturating_sub(SNIPPET_WINDOW / 2)
+        .min(chars.len() - SNIPPET_WINDOW);
     let end = start + SNIPPET_WINDOW;
     let mut shown = String::new();
     if start > 0 {
@@ -188,7 +190,10 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let shown = lines[2].strip_prefix("3 | ").unwrap();
         let caret = lines[3].strip_prefix("  | ").unwrap();
-        assert!(shown.starts_with('…') && shown.chars().count() <= SNIPPET_WINDOW + 2, "{shown}");
+        assert!(
+            shown.starts_with('…') && shown.chars().count() <= SNIPPET_WINDOW + 2,
+            "{shown}"
+        );
         let at = caret.chars().count() - 1;
         assert_eq!(shown.chars().skip(at).take(10).collect::<String>(), "legitimacy");
     }
