@@ -84,8 +84,17 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             let written = staged
                 .commit(dir)
                 .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
-            for p in written {
+            for p in &written {
                 println!("wrote {}", p.display());
+            }
+            let stale = unrest_output::outputs_not_written(dir, &written);
+            if !stale.is_empty() {
+                let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+                eprintln!(
+                    "note: {} {} from an earlier run, not this one",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" }
+                );
             }
         }
         None => print_summary(&summary),
