@@ -51,9 +51,9 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     let target = match Target::builtin(&args.target) {
         Some(t) => t?,
         None => {
-            let text = std::fs::read_to_string(&args.target).map_err(|e| {
+            let text = unrest_scenario::read_input(std::path::Path::new(&args.target), "target").map_err(|e| {
                 format!(
-                    "cannot read target {}: {e} (built-in targets: {}; or a TOML file with a [stats] table, see docs/experiments.md)",
+                    "{e} (built-in targets: {}; or a TOML file with a [stats] table, see docs/experiments.md)",
                     args.target,
                     BUILTIN_TARGETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 )
@@ -109,7 +109,8 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     let base_text = match unrest_scenario::builtin(&args.scenario).or(unrest_scenario::country_builtin(&args.scenario))
     {
         Some(t) => t.to_string(),
-        None => std::fs::read_to_string(&args.scenario).map_err(|e| format!("cannot read {}: {e}", args.scenario))?,
+        None => unrest_scenario::read_input(std::path::Path::new(&args.scenario), "scenario file")
+            .map_err(|e| e.to_string())?,
     };
     let mut settings: Vec<(String, Value)> = fixed
         .iter()

@@ -14,7 +14,7 @@ pub fn is_country(name_or_path: &str) -> bool {
     if unrest_scenario::country_builtin(name_or_path).is_some() {
         return true;
     }
-    std::fs::read_to_string(name_or_path)
+    unrest_scenario::read_input(Path::new(name_or_path), "scenario file")
         .map(|t| unrest_scenario::country::is_country_text(&t))
         .unwrap_or(false)
 }

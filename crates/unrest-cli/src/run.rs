@@ -50,7 +50,9 @@ pub fn run(args: RunArgs) -> Result<(), String> {
     let started = Instant::now();
     let mut world =
         World::new(scenario.params.clone(), scenario.schedule.clone(), scenario.seed).map_err(|e| e.to_string())?;
-    let mut series: Vec<Counts> = Vec::with_capacity(scenario.steps as usize + 1);
+    // Grown as the run goes, not reserved: a run stopped early (or one that
+    // fails) never held memory for steps it did not make.
+    let mut series: Vec<Counts> = Vec::new();
     series.push(world.counts());
     let bar = progress_bar(scenario.steps);
     world.run(scenario.steps, |c| {
@@ -82,8 +84,17 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             let written = staged
                 .commit(dir)
                 .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
-            for p in written {
+            for p in &written {
                 println!("wrote {}", p.display());
+            }
+            let stale = unrest_output::outputs_not_written(dir, &written);
+            if !stale.is_empty() {
+                let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();
+                eprintln!(
+                    "note: {} {} from an earlier run, not this one",
+                    names.join(", "),
+                    if names.len() == 1 { "is" } else { "are" }
+                );
             }
         }
         None => print_summary(&summary),

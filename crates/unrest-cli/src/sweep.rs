@@ -91,6 +91,12 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
     };
     let r = run_sweep(&plan, &CliRunner, &opts)?;
     let what = shard.map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.count));
+    for (moved_to, why) in &r.set_aside {
+        eprintln!(
+            "warning: journal part set aside, its runs redone: {why}; kept as {}",
+            moved_to.display()
+        );
+    }
     if r.already_complete {
         println!(
             "sweep{what}: already complete, {} runs in {}",

@@ -386,12 +386,16 @@ impl Params {
                 ));
             }
         }
-        if self.sites() > (u32::MAX as usize) / 2 {
+        if self.sites() > MAX_SITES {
             errs.push(ParamError::new(
                 "width",
                 format!(
-                    "a {}×{} lattice has too many sites (at most 2^31)",
-                    self.width, self.height
+                    "a {}×{} lattice has {} sites, too many: a run needs about {BYTES_PER_SITE} bytes of memory per site ({:.1} GB here); at most {MAX_SITES} sites (2^28, about {:.1} GB)",
+                    self.width,
+                    self.height,
+                    self.sites(),
+                    self.sites() as f64 * BYTES_PER_SITE as f64 / 1e9,
+                    MAX_SITES as f64 * BYTES_PER_SITE as f64 / 1e9,
                 ),
             ));
         }
@@ -422,6 +426,14 @@ impl Params {
         }
     }
 }
+
+/// Most lattice sites accepted. Site indices are 32-bit; the cap is lower,
+/// so that what `check` accepts fits in a machine's memory: a 10000×10000
+/// lattice (10^8 sites) peaked at 2.46 GB, about [`BYTES_PER_SITE`] a site.
+pub const MAX_SITES: usize = 1 << 28;
+
+/// Memory a run needs per lattice site (measured, default densities).
+pub const BYTES_PER_SITE: usize = 25;
 
 /// Largest vision radius accepted: window counts are kept in 16 bits.
 pub const MAX_VISION: f64 = 100.0;

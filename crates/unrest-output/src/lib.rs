@@ -58,6 +58,26 @@ impl Staged {
     }
 }
 
+/// Every file name `unrest run --out` writes, of either kind of scenario.
+pub const RUN_OUTPUTS: [&str; 5] = [
+    "timeseries.csv",
+    "summary.json",
+    "timeseries.svg",
+    "regions.csv",
+    "events.csv",
+];
+
+/// The run outputs in `dir` that this run did not write (`written`): left by
+/// an earlier run of another kind of scenario, to be named to the user, not
+/// deleted (they may be all that is left of that run).
+pub fn outputs_not_written(dir: &Path, written: &[PathBuf]) -> Vec<PathBuf> {
+    RUN_OUTPUTS
+        .iter()
+        .map(|n| dir.join(n))
+        .filter(|p| p.exists() && !written.contains(p))
+        .collect()
+}
+
 /// Writes one file atomically (temporary name, then rename), creating its
 /// directory; the error names the path.
 pub fn write_file(path: &Path, bytes: Vec<u8>) -> Result<(), String> {

@@ -55,10 +55,7 @@ pub fn plot_timeseries_svg(title: &str, series: &[Counts], markers: &[PlotMarker
         };
         for (name, color, f) in lines {
             chart
-                .draw_series(LineSeries::new(
-                    series.iter().map(|c| (c.step, f(c))),
-                    color.stroke_width(2),
-                ))
+                .draw_series(LineSeries::new(thinned(series, f), color.stroke_width(2)))
                 .map_err(|e| e.to_string())?
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
@@ -90,4 +87,61 @@ pub fn plot_timeseries_svg(title: &str, series: &[Counts], markers: &[PlotMarker
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+/// Most points drawn per line. The chart is 960 pixels wide, so more only
+/// makes the file bigger: a 10-million-step run would otherwise write a
+/// 300 MB SVG. Runs up to this length are drawn point for point.
+const MAX_PLOT_POINTS: usize = 20_000;
+
+/// The line's points, or for a longer series the lowest and the highest
+/// point of each of `MAX_PLOT_POINTS / 2` buckets, in step order, so every
+/// spike still shows.
+fn thinned(series: &[Counts], f: fn(&Counts) -> u32) -> Vec<(u64, u32)> {
+    if series.len() <= MAX_PLOT_POINTS {
+        return series.iter().map(|c| (c.step, f(c))).collect();
+    }
+    let bucket = series.len().div_ceil(MAX_PLOT_POINTS / 2);
+    let mut out = Vec::with_capacity(MAX_PLOT_POINTS);
+    for chunk in series.chunks(bucket) {
+        let lo = chunk.iter().min_by_key(|c| f(c)).unwrap_or(&chunk[0]);
+        let hi = chunk.iter().max_by_key(|c| f(c)).unwrap_or(&chunk[0]);
+        let (a, b) = if lo.step <= hi.step { (lo, hi) } else { (hi, lo) };
+        out.push((a.step, f(a)));
+        if b.step != a.step {
+            out.push((b.step, f(b)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(n: u64) -> Vec<Counts> {
+        (0..n)
+            .map(|step| Counts {
+                step,
+                active: if step == n / 3 { 1_000 } else { (step % 7) as u32 },
+                ..Counts::default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_series_is_thinned_but_keeps_its_spike_in_step_order() {
+        let s = series(1_000_000);
+        let pts = thinned(&s, |c| c.active);
+        assert!(pts.len() <= MAX_PLOT_POINTS, "{}", pts.len());
+        assert!(pts.contains(&(1_000_000 / 3, 1_000)));
+        assert!(pts.windows(2).all(|w| w[0].0 < w[1].0), "in step order");
+        assert_eq!(pts.first().map(|p| p.0), Some(0));
+    }
+
+    #[test]
+    fn a_short_series_is_drawn_point_for_point() {
+        let s = series(5_000);
+        assert_eq!(thinned(&s, |c| c.active).len(), 5_000);
+    }
 }

@@ -128,13 +128,89 @@ impl fmt::Display for ScenarioError {
         write!(f, "{}", self.message)?;
         if let (Some(snippet), Some(line), Some(col)) = (&l.snippet, l.line, l.column) {
             let gutter = line.to_string().len();
+            let (shown, caret) = snippet_window(snippet, col);
             write!(
                 f,
-                "\n{:gutter$} |\n{line} | {snippet}\n{:gutter$} | {:>col$}",
-                "", "", "^"
+                "\n{:gutter$} |\n{line} | {shown}\n{:gutter$} | {}^",
+                "",
+                "",
+                " ".repeat(caret - 1)
             )?;
         }
         Ok(())
+    }
+}
+
+/// Widest snippet shown, in characters. A hostile line (70,000 spaces before
+/// a key) is cut to a window around the column, so the message stays short;
+/// the caret is padded by hand because `format!` widths stop at 65,535.
+const SNIPPET_WINDOW: usize = 100;
+
+/// The part of `snippet` to show and the caret's 1-based column in it.
+fn snippet_window(snippet: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = snippet.chars().collect();
+    let col = col.max(1);
+    if chars.len() <= SNIPPET_WINDOW {
+        return (snippet.to_string(), col);
+    }
+    let start = (col - 1)
+        .saturating_sub(SNIPPET_WINDOW / 2)
+        .min(chars.len() - SNIPPET_WINDOW);
+    let end = start + SNIPPET_WINDOW;
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, col - start + usize::from(start > 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn located(snippet: &str, column: usize) -> ScenarioError {
+        let location = Location {
+            origin: "f.toml".into(),
+            line: Some(3),
+            column: Some(column),
+            snippet: Some(snippet.into()),
+        };
+        ScenarioError::at(location, "bad")
+    }
+
+    #[test]
+    fn a_column_past_65535_prints_a_window_with_the_caret_under_the_key() {
+        let line = format!("{}legitimacy = \"high\"", " ".repeat(70_000));
+        let text = located(&line, 70_001).to_string();
+        assert!(text.starts_with("f.toml:3:70001: bad"), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let shown = lines[2].strip_prefix("3 | ").unwrap();
+        let caret = lines[3].strip_prefix("  | ").unwrap();
+        assert!(
+            shown.starts_with('…') && shown.chars().count() <= SNIPPET_WINDOW + 2,
+            "{shown}"
+        );
+        let at = caret.chars().count() - 1;
+        assert_eq!(shown.chars().skip(at).take(10).collect::<String>(), "legitimacy");
+    }
+
+    #[test]
+    fn a_short_line_is_shown_whole() {
+        let text = located("steps = -1", 9).to_string();
+        assert_eq!(text, "f.toml:3:9: bad\n  |\n3 | steps = -1\n  |         ^");
+    }
+
+    #[test]
+    fn a_column_past_the_end_of_a_long_line_does_not_panic() {
+        let line = "x".repeat(500);
+        for col in [0, 1, 250, 500, 501, 10_000] {
+            let text = located(&line, col).to_string();
+            assert!(text.lines().count() == 4, "{text}");
+        }
     }
 }
 

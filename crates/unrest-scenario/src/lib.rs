@@ -11,11 +11,13 @@
 mod builtin;
 pub mod country;
 mod error;
+mod input;
 pub mod model;
 
 pub use builtin::{builtin, builtin_names, country_builtin, BUILTINS, COUNTRY_BUILTINS};
 pub use country::CountryScenario;
 pub use error::{Location, ScenarioError};
+pub use input::{read_input, text_of, MAX_INPUT_BYTES};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -84,6 +86,16 @@ fn default_seed() -> u64 {
     1
 }
 
+/// Most steps a lattice run may ask for. `unrest run` keeps one row of counts
+/// per step in memory, and its CSV, until the run ends: about 100 bytes a
+/// step, so 1 GB at this cap (docs/limits.md). Refused at `check`, not found
+/// out by an allocation failure hours into a run.
+pub const MAX_STEPS: u64 = 10_000_000;
+
+/// Bytes of memory `unrest run` needs per step (counts row and CSV line), for
+/// the message that refuses a step count.
+pub const BYTES_PER_STEP: u64 = 100;
+
 /// Keys `--set` accepts besides the parameters.
 pub const TOP_LEVEL_KEYS: [&str; 2] = ["steps", "seed"];
 
@@ -142,6 +154,13 @@ impl Scenario {
                 _ => resolved.apply(&mut table, key, value, at, at)?,
             }
         }
+        if resolved.steps > MAX_STEPS {
+            let loc = match overrides.iter().rev().find(|(k, _)| k == "steps") {
+                Some((k, v)) => Location::set_flag(k, v),
+                None => locate(&["steps"], false).with_origin(origin),
+            };
+            return Err(ScenarioError::at(loc, steps_error(resolved.steps)));
+        }
         if let Err(errs) = resolved.params.validate() {
             let e = &errs[0];
             let from_set = overrides.iter().rev().find(|(k, _)| *k == e.name);
@@ -181,8 +200,7 @@ impl Scenario {
                 builtin_names().join(", ")
             )));
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::plain(format!("cannot read scenario file {name_or_path}: {e}")))?;
+        let text = read_input(path, "scenario file")?;
         Self::parse_with(&text, name_or_path, overrides)
     }
 
@@ -239,6 +257,14 @@ impl Resolved {
     }
 }
 
+/// The message refusing `steps`: the cap and the memory the run would take.
+pub fn steps_error(steps: u64) -> String {
+    let gb = steps as f64 * BYTES_PER_STEP as f64 / 1e9;
+    format!(
+        "steps = {steps} is too many: a run keeps about {BYTES_PER_STEP} bytes per step in memory ({gb:.1} GB here); at most {MAX_STEPS} steps"
+    )
+}
+
 fn first_line(s: &str) -> String {
     s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim().to_string()
 }
@@ -267,9 +293,8 @@ pub fn load_any(name_or_path: &str, overrides: &[(String, String)]) -> Result<An
     }
     if builtin(name_or_path).is_none() {
         let path = std::path::Path::new(name_or_path);
-        if path.is_file() {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| ScenarioError::plain(format!("cannot read scenario file {name_or_path}: {e}")))?;
+        if path.exists() {
+            let text = read_input(path, "scenario file")?;
             if country::is_country_text(&text) {
                 return CountryScenario::parse_with(&text, name_or_path, overrides)
                     .map(|c| AnyScenario::Country(Box::new(c)));

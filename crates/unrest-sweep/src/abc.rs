@@ -263,6 +263,31 @@ pub fn abc_rejection(
     if !(opts.accept > 0.0 && opts.accept <= 1.0) || opts.draws == 0 {
         return Err("need draws >= 1 and an acceptance fraction in (0, 1]".into());
     }
+    if opts.replicates == 0 {
+        return Err("--replicates must be at least 1 (runs per draw)".into());
+    }
+    // The same cap as a sweep's: every draw is held in memory, and a typo
+    // must not plan 2^64 runs (it overflowed the allocation, a panic).
+    let runs = opts.draws.saturating_mul(opts.replicates);
+    if runs > crate::spec::MAX_RUNS {
+        return Err(format!(
+            "--draws {} × --replicates {} = {runs} runs; at most {} are allowed",
+            opts.draws,
+            opts.replicates,
+            crate::spec::MAX_RUNS
+        ));
+    }
+    for (i, p) in priors.iter().enumerate() {
+        if p.name == "seed" {
+            return Err("--param seed: the seed is not a model parameter; give --seed instead".into());
+        }
+        if priors[..i].iter().any(|q| q.name == p.name) {
+            return Err(format!(
+                "--param {} is given twice; give each parameter one prior",
+                p.name
+            ));
+        }
+    }
     let metrics = runner.metrics(base)?;
     for (s, v) in &target.stats {
         let def = metrics.iter().find(|m| &m.name == s).ok_or_else(|| {
@@ -346,7 +371,7 @@ pub fn abc_rejection(
         .num_threads(opts.jobs.unwrap_or(0))
         .build()
         .map_err(|e| e.to_string())?;
-    let replicates = opts.replicates.max(1);
+    let replicates = opts.replicates;
     let results: Vec<Result<Vec<Value>, String>> = pool.install(|| {
         draws
             .par_iter()

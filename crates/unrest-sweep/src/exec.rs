@@ -12,6 +12,16 @@
 //!
 //! Only runs that finished in the instant before a kill — results handed to
 //! the journal writer but not yet renamed into place — are lost and redone.
+//!
+//! One process at a time writes a sweep (or shard) into a directory: it holds
+//! an exclusive lock on `OUT/.sweep[.shard-I-of-N].lock` (an advisory `flock`,
+//! released by the kernel when the process ends, however it ends), so a second
+//! `unrest sweep` into the same `--out` is refused with the first one's pid.
+//! Each part carries the sweep's identity (spec hash, seed, total runs,
+//! shard) in its metadata; on resume a part that cannot be read, or is of
+//! another sweep, or holds rows that are not this sweep's runs, is moved to
+//! `OUT/journal-set-aside[.shard-I-of-N]/` (never deleted) and its runs are
+//! redone.
 
 use crate::spec::{Plan, RunId};
 use crate::table::{self, RunRow};
@@ -95,6 +105,8 @@ pub struct SweepReport {
     pub ran: u64,
     /// The results were already complete; nothing was run.
     pub already_complete: bool,
+    /// Journal parts that were not used, where they were moved, and why.
+    pub set_aside: Vec<(PathBuf, String)>,
     pub wall_seconds: f64,
 }
 
@@ -183,10 +195,16 @@ pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Resul
         resumed: 0,
         ran: 0,
         already_complete: false,
+        set_aside: Vec::new(),
         wall_seconds: 0.0,
     };
 
-    if runs_file.exists() && !journal.exists() {
+    // Finished already: answered without the lock or the point checks (and
+    // asked again under the lock, in case another process just finished it).
+    let complete = |write_csv: bool| -> Result<bool, String> {
+        if !runs_file.exists() || journal.exists() {
+            return Ok(false);
+        }
         let done = table::read_parquet(&runs_file)?;
         if done.meta(META_HASH) != Some(plan.hash.as_str()) {
             return Err(format!(
@@ -197,11 +215,20 @@ pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Resul
             ));
         }
         if opts.csv && !csv_file.exists() {
+            if !write_csv {
+                return Ok(false);
+            }
             table::write_atomic(&csv_file, &table::to_csv(&done.batch)?)?;
         }
+        Ok(true)
+    };
+    let finish_complete = |mut report: SweepReport| {
         report.already_complete = true;
         report.resumed = report.runs;
-        return Ok(report);
+        report
+    };
+    if complete(false)? {
+        return Ok(finish_complete(report));
     }
 
     // Every point is checked before any run, so a bad value stops the sweep
@@ -212,8 +239,14 @@ pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Resul
             .map_err(|e| point_error(plan, p, &e))?;
     }
 
-    let journal_state = Journal::open(&journal, plan, opts.shard)?;
-    let done = journal_state.done_runs()?;
+    let _lock = lock_out(&opts.out, opts.shard)?;
+    if complete(true)? {
+        return Ok(finish_complete(report));
+    }
+    remove_stale_temporaries(&[&runs_file, &series_file, &csv_file]);
+    let journal_state = Journal::open(&journal, plan, opts.shard, &schema, &opts.out)?;
+    report.set_aside = journal_state.set_aside.clone();
+    let done = &journal_state.done;
     let pending: Vec<u64> = mine.iter().copied().filter(|i| !done.contains(i)).collect();
     report.resumed = report.runs - pending.len() as u64;
 
@@ -371,15 +404,41 @@ fn progress_bar(total: u64, done: u64, wanted: bool) -> ProgressBar {
 struct Journal {
     dir: PathBuf,
     next_part: u64,
+    /// The identity every part of this sweep carries (see [`part_meta`]).
+    meta: Vec<(String, String)>,
+    /// Runs found in the parts kept.
+    done: std::collections::HashSet<u64>,
+    set_aside: Vec<(PathBuf, String)>,
 }
 
 const MANIFEST: &str = "sweep.json";
 
+/// The metadata of a journal part: what it must match to be resumed from.
+fn part_meta(plan: &Plan, shard: Option<Shard>) -> Vec<(String, String)> {
+    vec![
+        (META_HASH.to_string(), plan.hash.clone()),
+        ("unrest.sweep.seed".to_string(), plan.spec.seed.to_string()),
+        (META_TOTAL.to_string(), plan.total_runs().to_string()),
+        (
+            META_SHARD.to_string(),
+            shard.map_or("all".to_string(), |s| format!("{}/{}", s.index, s.count)),
+        ),
+    ]
+}
+
 impl Journal {
-    /// Opens (or starts) the journal, refusing one of a different sweep, and
-    /// removes what a kill can leave behind: temporaries, and series parts
-    /// whose runs part (written last, so it marks a part as complete) is missing.
-    fn open(dir: &Path, plan: &Plan, shard: Option<Shard>) -> Result<Journal, String> {
+    /// Opens (or starts) the journal, refusing one of a different sweep;
+    /// removes what a kill can leave behind (temporaries, series parts whose
+    /// runs part — written last, it marks a part as complete — is missing);
+    /// and sets aside, into `out/journal-set-aside…/`, every part that is not
+    /// whole and of this sweep. The caller holds the lock.
+    fn open(
+        dir: &Path,
+        plan: &Plan,
+        shard: Option<Shard>,
+        schema: &arrow_schema::SchemaRef,
+        out: &Path,
+    ) -> Result<Journal, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let manifest = dir.join(MANIFEST);
         let want = serde_json::json!({
@@ -398,32 +457,133 @@ impl Journal {
             }
             Err(_) => table::write_atomic(&manifest, want.as_bytes())?,
         }
-        let mut next_part = 0;
-        let mut runs_parts = Vec::new();
+        let meta = part_meta(plan, shard);
+        let suffix = shard.map_or(String::new(), |s| format!(".{}", s.tag()));
+        let aside_dir = out.join(format!("journal-set-aside{suffix}"));
+        let mut journal = Journal {
+            dir: dir.to_path_buf(),
+            next_part: 0,
+            meta,
+            done: std::collections::HashSet::new(),
+            set_aside: Vec::new(),
+        };
         let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-        let mut files = Vec::new();
-        for e in entries.flatten() {
-            files.push(e.file_name().to_string_lossy().to_string());
-        }
+        let mut files: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        files.sort();
+        let mut runs_parts = Vec::new();
         for f in &files {
             if f.ends_with(".tmp") {
                 let _ = std::fs::remove_file(dir.join(f));
             } else if let Some(n) = part_number(f, "runs-") {
-                runs_parts.push(n);
-                next_part = next_part.max(n + 1);
+                journal.next_part = journal.next_part.max(n + 1);
+                match journal.check_runs_part(&dir.join(f), plan, shard, schema) {
+                    Ok(runs) => {
+                        journal.done.extend(runs);
+                        runs_parts.push(n);
+                    }
+                    Err(why) => journal.put_aside(&dir.join(f), &aside_dir, why)?,
+                }
             }
         }
         for f in &files {
             if let Some(n) = part_number(f, "series-") {
+                journal.next_part = journal.next_part.max(n + 1);
                 if !runs_parts.contains(&n) {
                     let _ = std::fs::remove_file(dir.join(f));
+                } else if let Err(why) = journal.check_series_part(&dir.join(f)) {
+                    // Its runs are redone: the runs part goes too.
+                    journal.put_aside(&dir.join(f), &aside_dir, why.clone())?;
+                    let runs_part = dir.join(format!("runs-{n:08}.parquet"));
+                    if let Ok(f) = table::read_parquet(&runs_part) {
+                        if let Ok(runs) = table::run_column(&f.batch) {
+                            for r in runs.values() {
+                                journal.done.remove(&(*r as u64));
+                            }
+                        }
+                    }
+                    journal.put_aside(&runs_part, &aside_dir, format!("its series part: {why}"))?;
                 }
             }
         }
-        Ok(Journal {
-            dir: dir.to_path_buf(),
-            next_part,
-        })
+        Ok(journal)
+    }
+
+    /// The runs of a runs part, if it is whole and of this sweep: its
+    /// identity, its columns, and every row's run, point and seed as the plan
+    /// makes them.
+    fn check_runs_part(
+        &self,
+        path: &Path,
+        plan: &Plan,
+        shard: Option<Shard>,
+        schema: &arrow_schema::SchemaRef,
+    ) -> Result<Vec<u64>, String> {
+        let f = table::read_parquet(path)?;
+        self.check_identity(&f)?;
+        if f.batch.schema().fields() != schema.fields() {
+            return Err("its columns are not this sweep's".into());
+        }
+        let runs = table::run_column(&f.batch)?;
+        let column = |name: &str| f.batch.column_by_name(name).map(|c| c.as_any());
+        let points = column("point").and_then(|c| c.downcast_ref::<arrow_array::Int64Array>());
+        let seeds = column("seed").and_then(|c| c.downcast_ref::<arrow_array::UInt64Array>());
+        let (Some(points), Some(seeds)) = (points, seeds) else {
+            return Err("it lacks the point and seed columns".into());
+        };
+        let mut out = Vec::with_capacity(runs.len());
+        for i in 0..runs.len() {
+            let run = runs.value(i);
+            let ok = run >= 0 && (run as u64) < plan.total_runs() && shard.is_none_or(|s| s.contains(run as u64)) && {
+                let id = plan.run_id(run as u64);
+                points.value(i) == id.point as i64 && seeds.value(i) == id.seed
+            };
+            if !ok {
+                return Err(format!("its row {i} (run {run}) is not a run of this sweep"));
+            }
+            out.push(run as u64);
+        }
+        Ok(out)
+    }
+
+    fn check_series_part(&self, path: &Path) -> Result<(), String> {
+        self.check_identity(&table::read_parquet(path)?)
+    }
+
+    fn check_identity(&self, f: &table::ParquetFile) -> Result<(), String> {
+        for (k, v) in &self.meta {
+            let have = f.meta(k);
+            if have != Some(v.as_str()) {
+                return Err(format!(
+                    "it belongs to another sweep ({k} is {}, this sweep's is {v})",
+                    have.unwrap_or("missing")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves a part out of the journal (keeping it, under a free name).
+    fn put_aside(&mut self, part: &Path, aside_dir: &Path, why: String) -> Result<(), String> {
+        if !part.exists() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(aside_dir).map_err(|e| format!("cannot create {}: {e}", aside_dir.display()))?;
+        let name = part
+            .file_name()
+            .map_or("part".into(), |n| n.to_string_lossy().to_string());
+        let mut dest = aside_dir.join(&name);
+        let mut k = 1;
+        while dest.exists() {
+            dest = aside_dir.join(format!("{name}.{k}"));
+            k += 1;
+        }
+        std::fs::rename(part, &dest)
+            .map_err(|e| format!("cannot move {} to {}: {e}", part.display(), dest.display()))?;
+        self.set_aside.push((dest, format!("{}: {why}", part.display())));
+        Ok(())
     }
 
     fn parts(&self, prefix: &str) -> Result<Vec<PathBuf>, String> {
@@ -439,15 +599,6 @@ impl Journal {
         Ok(parts.into_iter().map(|(_, p)| p).collect())
     }
 
-    fn done_runs(&self) -> Result<std::collections::HashSet<u64>, String> {
-        let mut done = std::collections::HashSet::new();
-        for p in self.parts("runs-")? {
-            let f = table::read_parquet(&p)?;
-            done.extend(table::run_column(&f.batch)?.values().iter().map(|&r| r as u64));
-        }
-        Ok(done)
-    }
-
     /// Writes one part: the series first, then the runs, whose rename is the
     /// moment these runs count as done.
     fn append(
@@ -461,10 +612,10 @@ impl Journal {
         if !series.is_empty() {
             let refs: Vec<(u64, &Series)> = series.iter().map(|(r, s)| (*r, s)).collect();
             let batch = table::series_batch(&refs)?;
-            table::write_parquet(&self.dir.join(format!("series-{n:08}.parquet")), &batch, &[])?;
+            table::write_parquet(&self.dir.join(format!("series-{n:08}.parquet")), &batch, &self.meta)?;
         }
         let batch = table::runs_batch(schema, rows)?;
-        table::write_parquet(&self.dir.join(format!("runs-{n:08}.parquet")), &batch, &[])
+        table::write_parquet(&self.dir.join(format!("runs-{n:08}.parquet")), &batch, &self.meta)
     }
 
     /// Joins the parts into the final files, after checking every run of the
@@ -487,7 +638,7 @@ impl Journal {
         let have: Vec<u64> = table::run_column(&runs)?.values().iter().map(|&r| r as u64).collect();
         if have != mine {
             return Err(format!(
-                "journal in {} is inconsistent: {} runs found, {} expected; remove it and run again",
+                "journal in {} is inconsistent: {} runs found, {} expected; run the same command again: the runs found are kept and the others redone",
                 self.dir.display(),
                 have.len(),
                 mine.len()
@@ -536,4 +687,65 @@ fn dedupe_series(batch: arrow_array::RecordBatch) -> Result<arrow_array::RecordB
 
 fn part_number(name: &str, prefix: &str) -> Option<u64> {
     name.strip_prefix(prefix)?.strip_suffix(".parquet")?.parse().ok()
+}
+
+/// Takes the exclusive lock on this sweep's (or shard's) output, so that one
+/// process at a time writes it; the kernel releases it when the process ends,
+/// even by `kill -9`, so there is never a stale lock to remove.
+fn lock_out(out: &Path, shard: Option<Shard>) -> Result<std::fs::File, String> {
+    use std::io::{Read, Seek, Write};
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let suffix = shard.map_or(String::new(), |s| format!(".{}", s.tag()));
+    let path = out.join(format!(".sweep{suffix}.lock"));
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match f.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = f.read_to_string(&mut pid);
+            let who = match pid.trim() {
+                "" => "another unrest sweep".to_string(),
+                p => format!("another unrest sweep (pid {p})"),
+            };
+            return Err(format!(
+                "{who} is writing {}{}; wait for it to finish, or choose another --out",
+                out.display(),
+                shard.map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.count))
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!("cannot lock {}: {e}", path.display()));
+        }
+    }
+    let _ = f.set_len(0);
+    let _ = f.rewind();
+    let _ = write!(f, "{}", std::process::id());
+    Ok(f)
+}
+
+/// Removes the temporaries that a killed process left beside the result
+/// files (`.runs.parquet.PID.tmp`). The caller holds the lock, so no live
+/// process is writing them.
+fn remove_stale_temporaries(files: &[&Path]) {
+    for file in files {
+        let (Some(dir), Some(name)) = (file.parent(), file.file_name().and_then(|n| n.to_str())) else {
+            continue;
+        };
+        let prefix = format!(".{name}.");
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for e in entries.flatten() {
+            let n = e.file_name().to_string_lossy().to_string();
+            if let Some(pid) = n.strip_prefix(&prefix).and_then(|r| r.strip_suffix(".tmp")) {
+                if pid.parse::<u32>().is_ok() {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
 }

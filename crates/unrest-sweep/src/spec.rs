@@ -28,9 +28,12 @@ use std::path::Path;
 use toml_edit::{Document, Item, TableLike};
 use unrest_scenario::{Location, ScenarioError};
 
-/// Largest number of runs a spec may expand into: far beyond any laptop, and a
-/// guard against a typo (`step = 0.0001`) silently planning billions of runs.
-pub const MAX_RUNS: u64 = 100_000_000;
+/// Largest number of runs a spec (or a calibration) may expand into: a guard
+/// against a typo (`step = 0.0001`) silently planning billions of runs. The
+/// plan is held in memory (about 110 bytes a point, measured) and every
+/// point is checked before the first run, so the cap also bounds what a
+/// sweep needs before it writes anything: about 110 MB and a minute or two.
+pub const MAX_RUNS: u64 = 1_000_000;
 
 /// A space-filling design over continuous ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,8 +123,7 @@ impl SweepSpec {
     /// Reads and parses a spec file; a relative `scenario` path is taken
     /// relative to the spec file's directory.
     pub fn load(path: &Path) -> Result<SweepSpec, ScenarioError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ScenarioError::plain(format!("cannot read sweep spec {}: {e}", path.display())))?;
+        let text = unrest_scenario::read_input(path, "sweep spec")?;
         let mut spec = SweepSpec::parse(&text, &path.display().to_string())?;
         if looks_like_path(&spec.scenario) && Path::new(&spec.scenario).is_relative() {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -306,7 +308,10 @@ impl SweepSpec {
         for (key, values) in &self.vary {
             kinds.push(column_kind(values).map_err(|m| ScenarioError::at(self.locate(&["vary", key]), m))?);
         }
-        let grid_size: u64 = self.vary.iter().map(|(_, v)| v.len() as u64).product();
+        let grid_size: u64 = self
+            .vary
+            .iter()
+            .fold(1u64, |n, (_, v)| n.saturating_mul(v.len() as u64));
         let samples: Vec<Vec<Value>> = match &self.sample {
             Some(s) => {
                 for (k, lo, _) in &s.ranges {
@@ -396,8 +401,8 @@ impl Plan {
         // alike from any working directory (a Slurm node, a laptop).
         h.update(s.scenario_as_written.as_bytes());
         if looks_like_path(&s.scenario) {
-            if let Ok(t) = std::fs::read(&s.scenario) {
-                h.update(&t);
+            if let Ok(t) = unrest_scenario::read_input(Path::new(&s.scenario), "scenario file") {
+                h.update(t.as_bytes());
             }
         }
         h.update(format!(
@@ -508,7 +513,7 @@ fn vary_values(key: &str, item: &Item) -> Result<Vec<Value>, String> {
             };
             let n = match count {
                 Value::I64(n) if (1..=MAX_RUNS as i64).contains(&n) => n as u64,
-                _ => return Err(format!("`{key}`: count must be a whole number >= 1")),
+                _ => return Err(format!("`{key}`: count must be a whole number from 1 to {MAX_RUNS}")),
             };
             if n == 1 {
                 return Ok(vec![Value::F64(a)]);
@@ -557,7 +562,11 @@ fn parse_sample(item: &Item, text: &str, origin: &str) -> Result<Sample, Scenari
     let size_item = t
         .get("size")
         .ok_or_else(|| at(item, "[sample] needs size = number of points".into()))?;
-    let max = if method == Method::Sobol { 1 << 16 } else { 10_000_000 };
+    let max = if method == Method::Sobol {
+        1 << 16
+    } else {
+        MAX_RUNS as i64
+    };
     let size = size_item
         .as_integer()
         .filter(|n| (1..=max).contains(n))

@@ -209,3 +209,175 @@ fn a_spec_hashes_alike_from_any_directory() {
     std::fs::write(dir.path().join("specs/base.toml"), "name = \"c\"\n").unwrap();
     assert_ne!(hash, direct.plan().unwrap().hash, "the base file's content counts");
 }
+
+/// A journal left by a crash after `runs` runs, in a fresh directory.
+fn broken_journal(plan: &unrest_sweep::Plan, runs: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let e = run_sweep(plan, &Toy::new(runs), &opts(dir.path(), 1, None)).unwrap_err();
+    assert!(e.contains("simulated crash"), "{e}");
+    dir
+}
+
+fn parts_of(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir.join(".journal"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("runs-"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_foreign_or_damaged_journal_part_is_set_aside_and_its_runs_redone() {
+    let plan = SweepSpec::parse(SPEC, "spec.toml").unwrap().plan().unwrap();
+    let whole = tempfile::tempdir().unwrap();
+    run_sweep(&plan, &Toy::new(u64::MAX), &opts(whole.path(), 1, None)).unwrap();
+    let other = SweepSpec::parse(&SPEC.replace("seed = 99", "seed = 98"), "spec.toml")
+        .unwrap()
+        .plan()
+        .unwrap();
+    let foreign = tempfile::tempdir().unwrap();
+    run_sweep(&other, &Toy::new(u64::MAX), &opts(foreign.path(), 1, None)).unwrap();
+
+    let dir = broken_journal(&plan, 40);
+    let parts = parts_of(dir.path());
+    assert!(!parts.is_empty());
+    // A truncated part, a part of another sweep (all 120 runs, same columns)
+    // and a part of zeros.
+    let first = std::fs::read(&parts[0]).unwrap();
+    std::fs::write(&parts[0], &first[..first.len() / 2]).unwrap();
+    let journal = dir.path().join(".journal");
+    std::fs::copy(
+        foreign.path().join("runs.parquet"),
+        journal.join("runs-99999999.parquet"),
+    )
+    .unwrap();
+    std::fs::write(journal.join("runs-99999998.parquet"), vec![0u8; 4096]).unwrap();
+
+    let r = run_sweep(&plan, &Toy::new(u64::MAX), &opts(dir.path(), 2, None)).unwrap();
+    assert_eq!(r.set_aside.len(), 3, "{:?}", r.set_aside);
+    assert!(r.resumed < 40 && r.resumed + r.ran == 120, "{r:?}");
+    let why: Vec<&str> = r.set_aside.iter().map(|(_, w)| w.as_str()).collect();
+    assert!(
+        why.iter()
+            .any(|w| w.contains("runs-99999999") && w.contains("another sweep")),
+        "{why:?}"
+    );
+    for (kept, _) in &r.set_aside {
+        assert!(
+            kept.exists() && kept.starts_with(dir.path().join("journal-set-aside")),
+            "{kept:?}"
+        );
+    }
+    for f in ["runs.parquet", "series.parquet"] {
+        let a = std::fs::read(whole.path().join(f)).unwrap();
+        let b = std::fs::read(dir.path().join(f)).unwrap();
+        assert!(a == b, "{f} differs from the uninterrupted sweep's");
+    }
+}
+
+#[test]
+fn a_part_with_rows_of_other_runs_is_set_aside() {
+    let plan = SweepSpec::parse(SPEC, "spec.toml").unwrap().plan().unwrap();
+    let dir = broken_journal(&plan, 30);
+    // A part of this very sweep, but relabelled as shard 1/2 of it: identity
+    // check; and the same part's rows under a shard's run numbers.
+    let shard = Shard { index: 1, count: 2 };
+    let e = run_sweep(&plan, &Toy::new(5), &opts(dir.path(), 1, Some(shard))).unwrap_err();
+    assert!(e.contains("simulated crash"), "{e}");
+    let shard_journal = dir.path().join(".journal.shard-1-of-2");
+    let part = std::fs::read_dir(&shard_journal)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("runs-"))
+        .unwrap();
+    std::fs::copy(&part, dir.path().join(".journal/runs-00009999.parquet")).unwrap();
+    let r = run_sweep(&plan, &Toy::new(u64::MAX), &opts(dir.path(), 1, None)).unwrap();
+    assert_eq!(r.set_aside.len(), 1, "{:?}", r.set_aside);
+    assert!(r.set_aside[0].1.contains("unrest.sweep.shard"), "{:?}", r.set_aside);
+    assert_eq!(r.resumed + r.ran, 120);
+}
+
+#[test]
+fn a_second_process_is_kept_out_by_the_lock() {
+    let plan = SweepSpec::parse(SPEC, "spec.toml").unwrap().plan().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join(".sweep.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    std::fs::write(dir.path().join(".sweep.lock"), "4242").unwrap();
+    let e = run_sweep(&plan, &Toy::new(u64::MAX), &opts(dir.path(), 1, None)).unwrap_err();
+    assert!(e.contains("another unrest sweep (pid 4242) is writing"), "{e}");
+    assert!(
+        !dir.path().join(".journal").exists(),
+        "nothing written under another's lock"
+    );
+    // Another shard has its own lock.
+    let shard = Shard { index: 0, count: 2 };
+    run_sweep(&plan, &Toy::new(u64::MAX), &opts(dir.path(), 1, Some(shard))).unwrap();
+    drop(lock);
+    run_sweep(&plan, &Toy::new(u64::MAX), &opts(dir.path(), 1, None)).unwrap();
+}
+
+#[test]
+fn two_sweeps_started_together_never_mix() {
+    let spec_a = SweepSpec::parse(SPEC, "spec.toml").unwrap().plan().unwrap();
+    let spec_b = SweepSpec::parse(&SPEC.replace("seed = 99", "seed = 98"), "spec.toml")
+        .unwrap()
+        .plan()
+        .unwrap();
+    let refs: Vec<Vec<u8>> = [&spec_a, &spec_b]
+        .iter()
+        .map(|p| {
+            let d = tempfile::tempdir().unwrap();
+            run_sweep(p, &Toy::new(u64::MAX), &opts(d.path(), 1, None)).unwrap();
+            std::fs::read(d.path().join("runs.parquet")).unwrap()
+        })
+        .collect();
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let same = round % 2 == 0;
+        let plans = [&spec_a, if same { &spec_a } else { &spec_b }];
+        let results: Vec<Result<_, String>> = std::thread::scope(|s| {
+            let handles: Vec<_> = plans
+                .iter()
+                .map(|p| s.spawn(|| run_sweep(p, &Toy::new(u64::MAX), &opts(dir.path(), 1, None))))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(results.iter().any(|r| r.is_ok()), "round {round}: {results:?}");
+        for r in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(
+                r.contains("is writing")
+                    || r.contains("unfinished sweep of a different spec")
+                    || r.contains("results of a different sweep"),
+                "round {round}: {r}"
+            );
+        }
+        let got = std::fs::read(dir.path().join("runs.parquet")).unwrap();
+        assert!(got == refs[0] || got == refs[1], "round {round}: a mixed runs.parquet");
+    }
+}
+
+#[test]
+fn temporaries_a_killed_process_left_are_removed() {
+    let plan = SweepSpec::parse(SPEC, "spec.toml").unwrap().plan().unwrap();
+    let dir = broken_journal(&plan, 10);
+    let stale = dir.path().join(".runs.parquet.999999.tmp");
+    std::fs::write(&stale, b"half a file").unwrap();
+    let other = dir.path().join(".notes.txt.5.tmp");
+    std::fs::write(&other, b"not ours").unwrap();
+    run_sweep(&plan, &Toy::new(u64::MAX), &opts(dir.path(), 1, None)).unwrap();
+    assert!(!stale.exists());
+    assert!(
+        other.exists(),
+        "only the temporaries of our own result files are removed"
+    );
+}
