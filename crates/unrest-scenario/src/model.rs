@@ -57,7 +57,7 @@ fn model_text(name: &str, origin: &str) -> Result<(String, String), String> {
         }
     }
     let known: Vec<&str> = MODELS.iter().map(|m| m.0).collect();
-    std::fs::read_to_string(&path)
+    crate::read_input(&path, "model file")
         .map(|t| (t, path.display().to_string()))
         .map_err(|e| format!("model {name:?}: {e}; built-in models: {}", known.join(", ")))
 }
