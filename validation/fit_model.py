@@ -46,7 +46,7 @@ BOX = [
     ("deterrence.lethal_fear", 1.0, 20.0, True),
     ("loyalty.crowd_per_officer", 2.0, 30.0, True),
     ("loyalty.defection_rate", 0.01, 1.0, True),
-    ("loyalty.firing_shock", 0.0, 5.0, False),
+    ("loyalty.firing_shock", 0.1, 50.0, True),
     ("loyalty.collapse_share", 0.2, 0.6, False),
 ]
 
