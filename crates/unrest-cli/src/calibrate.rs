@@ -54,7 +54,6 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
             let text = unrest_scenario::read_input(std::path::Path::new(&args.target), "target").map_err(|e| {
                 format!(
                     "{e} (built-in targets: {}; or a TOML file with a [stats] table, see docs/experiments.md)",
-                    args.target,
                     BUILTIN_TARGETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 )
             })?;

@@ -303,3 +303,17 @@ pub fn load_any(name_or_path: &str, overrides: &[(String, String)]) -> Result<An
     }
     Scenario::load(name_or_path, overrides).map(AnyScenario::Lattice)
 }
+
+/// How the `set` fuzz target (fuzz/) and its regression test read one input:
+/// the first byte picks a built-in scenario of either kind, each further line
+/// is one `KEY=VALUE` override. One home, so a saved crash replays exactly.
+pub fn fuzz_set_case(data: &[u8]) -> Option<(&'static str, Vec<(String, String)>)> {
+    let (&pick, rest) = data.split_first()?;
+    let names: Vec<&'static str> = BUILTINS.iter().chain(COUNTRY_BUILTINS).map(|b| b.0).collect();
+    let sets = String::from_utf8_lossy(rest)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Some((names[pick as usize % names.len()], sets))
+}

@@ -4,7 +4,7 @@
 //! toolchain with plain `cargo test`; then checks what each of them must say.
 
 use std::path::PathBuf;
-use unrest_scenario::{load_any, text_of, CountryScenario, Scenario, BUILTINS, COUNTRY_BUILTINS};
+use unrest_scenario::{fuzz_set_case, load_any, text_of, CountryScenario, Scenario};
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,17 +34,8 @@ fn lattice(bytes: &[u8]) -> Result<(), String> {
 }
 
 fn set(bytes: &[u8]) -> Result<(), String> {
-    let names: Vec<&str> = BUILTINS.iter().chain(COUNTRY_BUILTINS).map(|b| b.0).collect();
-    let (&pick, rest) = bytes.split_first().expect("a set input starts with the scenario byte");
-    let text = String::from_utf8_lossy(rest);
-    let sets: Vec<(String, String)> = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    load_any(names[pick as usize % names.len()], &sets)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    let (name, sets) = fuzz_set_case(bytes).expect("a set input starts with the scenario byte");
+    load_any(name, &sets).map(|_| ()).map_err(|e| e.to_string())
 }
 
 #[test]

@@ -173,7 +173,16 @@ pub fn file_meta(plan: &Plan, table_name: &str, shard: Option<Shard>) -> Vec<(St
 pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Result<SweepReport, String> {
     let started = Instant::now();
     let base = plan.spec.scenario.as_str();
-    let metrics = select_metrics(plan, &runner.metrics(base)?)?;
+    let available = runner.metrics(base).map_err(|e| {
+        // A scenario that cannot be found or read has no place of its own:
+        // the spec's `scenario` key is the place.
+        if e.starts_with("unknown scenario") || e.starts_with("cannot read scenario file") {
+            unrest_scenario::ScenarioError::at(plan.spec.locate(&["scenario"]), e).to_string()
+        } else {
+            e
+        }
+    })?;
+    let metrics = select_metrics(plan, &available)?;
     let schema = table::runs_schema(
         &plan
             .params
