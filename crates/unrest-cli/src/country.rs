@@ -50,12 +50,27 @@ pub fn load(name: &str, sets: &[(String, String)], seed: Option<u64>) -> Result<
     }
 }
 
+/// The national row at which the capital had the most active citizens (the earliest on a tie).
+fn capital_peak(c: &Country) -> unrest_country::NationalRow {
+    c.national()
+        .iter()
+        .max_by_key(|n| (n.capital.active, std::cmp::Reverse(n.step)))
+        .copied()
+        .unwrap_or_default()
+}
+
 /// `unrest check` on a country scenario: what will run, and what looks wrong.
 pub fn check_report(sc: &CountryScenario) -> String {
     use unrest_country::mechanisms::{region_lattice, region_police};
     let spec = &sc.spec;
     let mut out = String::new();
-    let _ = writeln!(out, "{}: ok (country scenario, scale 1:{}, hash {})", spec.name, spec.scale, sc.hash());
+    let _ = writeln!(
+        out,
+        "{}: ok (country scenario, scale 1:{}, hash {})",
+        spec.name,
+        spec.scale,
+        sc.hash()
+    );
     match &sc.model {
         Some(m) => {
             let _ = writeln!(out, "model      {m}{}", overrides_note(&sc.overrides));
@@ -65,12 +80,29 @@ pub fn check_report(sc: &CountryScenario) -> String {
         }
     }
     let mut agents = 0u64;
-    let _ = writeln!(out, "{:<24} {:>12} {:>10} {:>8}", "region", "population", "agents", "police");
+    let _ = writeln!(
+        out,
+        "{:<24} {:>12} {:>10} {:>8}",
+        "region", "population", "agents", "police"
+    );
     for r in &spec.regions {
         let (_, _, n) = region_lattice(r.population, spec.scale, r.density);
-        let cops = region_police(r.population, r.police_per_100k.unwrap_or(spec.police.per_100k), spec.police.deployable_share, spec.scale);
+        let cops = region_police(
+            r.population,
+            r.police_per_100k.unwrap_or(spec.police.per_100k),
+            spec.police.deployable_share,
+            spec.scale,
+        );
         agents += n + u64::from(cops);
-        let _ = writeln!(out, "{:<24} {:>12} {:>10} {:>8}{}", r.name, r.population, n, cops, if r.capital { "  capital" } else { "" });
+        let _ = writeln!(
+            out,
+            "{:<24} {:>12} {:>10} {:>8}{}",
+            r.name,
+            r.population,
+            n,
+            cops,
+            if r.capital { "  capital" } else { "" }
+        );
     }
     let steps = match (
         unrest_country::parse_datetime(&spec.calendar.start),
@@ -90,7 +122,11 @@ pub fn check_report(sc: &CountryScenario) -> String {
     let mut events: Vec<&unrest_country::spec::EventSpec> = spec.events.iter().collect();
     events.sort_by(|a, b| a.at.cmp(&b.at));
     for e in events {
-        let regions = if e.regions.is_empty() { "all".to_string() } else { e.regions.join(", ") };
+        let regions = if e.regions.is_empty() {
+            "all".to_string()
+        } else {
+            e.regions.join(", ")
+        };
         let _ = writeln!(out, "  {:<17} {:<20} {regions}", e.at, e.action.kind());
     }
     for w in unrest_country::warnings(spec) {
@@ -157,12 +193,7 @@ pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
         peak.active as f64 * scale,
         cal.label(peak.step)
     );
-    let cap_peak = c
-        .national()
-        .iter()
-        .max_by_key(|n| (n.capital.active, std::cmp::Reverse(n.step)))
-        .copied()
-        .unwrap_or_default();
+    let cap_peak = capital_peak(c);
     println!(
         "capital    peak {} active (≈{:.0} people, {:.2}%) on {}; police {} of {} left, willingness {:.2}",
         cap_peak.capital.active,
@@ -263,12 +294,7 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
     let why = c.outcome_reason();
     let last = c.national().last().copied().unwrap_or_default();
     let peak = c.national_peak();
-    let cap_peak = c
-        .national()
-        .iter()
-        .max_by_key(|n| (n.capital.active, std::cmp::Reverse(n.step)))
-        .copied()
-        .unwrap_or_default();
+    let cap_peak = capital_peak(c);
     let scale = sc.spec.scale;
     let active: Vec<u32> = c
         .national()
@@ -429,7 +455,13 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
     let line = |f: &dyn Fn(&unrest_country::NationalRow) -> f64, y0: f64, h: f64| {
         let mut d = String::new();
         for n in nat {
-            let _ = write!(d, "{}{:.1},{:.1} ", if d.is_empty() { "M" } else { "L" }, x(n.step), y0 + h - h * f(n).clamp(0.0, 1.0));
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1} ",
+                if d.is_empty() { "M" } else { "L" },
+                x(n.step),
+                y0 + h - h * f(n).clamp(0.0, 1.0)
+            );
         }
         d
     };
@@ -473,12 +505,24 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
         last.detained
     );
     for (f, colour) in [
-        (&(|n: &unrest_country::NationalRow| n.mean_legitimacy) as &dyn Fn(&unrest_country::NationalRow) -> f64, "rgb(31,119,180)"),
-        (&|n: &unrest_country::NationalRow| n.capital.willingness, "rgb(255,127,14)"),
-        (&|n: &unrest_country::NationalRow| n.capital.police as f64 / initial_police, "rgb(44,160,44)"),
+        (
+            &(|n: &unrest_country::NationalRow| n.mean_legitimacy) as &dyn Fn(&unrest_country::NationalRow) -> f64,
+            "rgb(31,119,180)",
+        ),
+        (
+            &|n: &unrest_country::NationalRow| n.capital.willingness,
+            "rgb(255,127,14)",
+        ),
+        (
+            &|n: &unrest_country::NationalRow| n.capital.police as f64 / initial_police,
+            "rgb(44,160,44)",
+        ),
     ] {
         let d = line(f, panel_top, panel_h);
-        let _ = write!(svg, r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#);
+        let _ = write!(
+            svg,
+            r#"<path d="{d}" fill="none" stroke="{colour}" stroke-width="1.5"/>"#
+        );
     }
     // Date ticks: about 8.
     let every = (nat.len() / 8).max(1);

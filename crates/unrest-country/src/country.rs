@@ -1043,7 +1043,13 @@ pub fn warnings(spec: &CountrySpec) -> Vec<CountryError> {
             if d < start || d > end {
                 out.push(err(
                     format!("events[{i}].at"),
-                    format!("{} ({}) is outside the calendar {} to {}: it never fires", e.at, e.action.kind(), spec.calendar.start, spec.calendar.end),
+                    format!(
+                        "{} ({}) is outside the calendar {} to {}: it never fires",
+                        e.at,
+                        e.action.kind(),
+                        spec.calendar.start,
+                        spec.calendar.end
+                    ),
                 ));
             }
         }
@@ -1057,11 +1063,18 @@ pub fn warnings(spec: &CountrySpec) -> Vec<CountryError> {
     }
     for (i, r) in spec.regions.iter().enumerate() {
         if !r.shares.is_empty() {
-            let t: f64 = spec.constituencies.iter().map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share)).sum();
+            let t: f64 = spec
+                .constituencies
+                .iter()
+                .map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share))
+                .sum();
             if (t - 1.0).abs() > 1e-6 {
                 out.push(err(
                     format!("regions[{i}].shares"),
-                    format!("{}: shares (with national ones for the rest) sum to {t:.4}, not 1 (they are normalised)", r.name),
+                    format!(
+                        "{}: shares (with national ones for the rest) sum to {t:.4}, not 1 (they are normalised)",
+                        r.name
+                    ),
                 ));
             }
         }
@@ -1070,7 +1083,10 @@ pub fn warnings(spec: &CountrySpec) -> Vec<CountryError> {
         if cops < 10 {
             out.push(err(
                 format!("regions[{i}]"),
-                format!("{}: {cops} police agents at 1:{}; loyalty and collapse rest on so few (lower the scale)", r.name, spec.scale),
+                format!(
+                    "{}: {cops} police agents at 1:{}; loyalty and collapse rest on so few (lower the scale)",
+                    r.name, spec.scale
+                ),
             ));
         }
     }

@@ -107,9 +107,15 @@ fn outcomes_follow_the_inputs_in_the_documented_directions() {
         .unwrap();
     let fired_on = collapse_rate(&scenario(SHARES[k], FIRE));
     let with_ally = collapse_rate(&scenario(SHARES[k], ALLY));
-    eprintln!("at share {}: {base}, fired on {fired_on}, with an ally {with_ally}", SHARES[k]);
+    eprintln!(
+        "at share {}: {base}, fired on {fired_on}, with an ally {with_ally}",
+        SHARES[k]
+    );
     assert!(fired_on >= base, "an order to fire on a large crowd does not lower it");
-    assert!(with_ally <= base && (base == 0.0 || with_ally < base), "loyal foreign forces lower it");
+    assert!(
+        with_ally <= base && (base == 0.0 || with_ally < base),
+        "loyal foreign forces lower it"
+    );
     assert!(rates.iter().any(|&r| r < 1.0), "not always collapses: {rates:?}");
     assert!(rates.iter().any(|&r| r > 0.0), "not always survives: {rates:?}");
 }
