@@ -193,7 +193,7 @@ pub fn run(args: crate::run::RunArgs) -> Result<(), String> {
         peak.active as f64 * scale,
         cal.label(peak.step)
     );
-    let cap_peak = capital_peak(c);
+    let cap_peak = capital_peak(&c);
     println!(
         "capital    peak {} active (≈{:.0} people, {:.2}%) on {}; police {} of {} left, willingness {:.2}",
         cap_peak.capital.active,
