@@ -83,7 +83,7 @@ fn main() -> ExitCode {
             // apart), so that check and run never disagree.
             if country::is_country(&scenario) {
                 let c = country::load(&scenario, &sets, None)?;
-                println!("{}: ok (country scenario)", c.spec.name);
+                print!("{}", country::check_report(&c));
                 return Ok(());
             }
             match unrest_scenario::load_any(&scenario, &sets).map_err(|e| e.to_string())? {
