@@ -28,9 +28,19 @@ Usage:
   python3 validation/fit_model.py --draws 60 --seeds 2 --out validation/model-fit/search.csv
   python3 validation/fit_model.py --out validation/model-fit/search.csv --write-model
 """
-import argparse, csv, json, math, os, random, re, subprocess, sys
+import argparse, csv, json, math, os, random, re, subprocess, sys, tempfile
 
 EPISODES = ["kazakhstan-2022", "belarus-2020", "euromaidan-2014"]
+
+# The NAVCO anchors (validation/model-fit/anchor.toml): the synthetic country
+# with a narrow opposition must not collapse, with a broad one it must — the
+# participation gradient of NAVCO 1.2 (10% success below 0.01% of the
+# population, 89% at 3.5% or more; data/navco/README.md). Each is one fact.
+ANCHOR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model-fit", "anchor.toml")
+ANCHORS = {
+    "anchor-narrow": (0.02, "no_protest|suppressed|conceded|ongoing", "a 2% opposition does not topple the regime"),
+    "anchor-broad": (0.6, "collapsed", "a 60% opposition topples it"),
+}
 
 # (key as `--set` takes it, low, high, log-uniform?)
 BOX = [
@@ -98,11 +108,26 @@ def refine(rows, k, n, seed):
     return out
 
 
-def score(binary, params, seeds):
+def anchor_files(workdir):
+    """The two anchor scenarios, each the anchor country plus its one criterion."""
+    base = open(ANCHOR).read()
+    files = {}
+    for name, (share, outcome, label) in ANCHORS.items():
+        path = os.path.join(workdir, f"{name}.toml")
+        with open(path, "w") as f:
+            f.write(base + f'\n[[criteria]]\ncheck = "outcome"\nlabel = "{label}"\noutcome = "{outcome}"\n')
+        files[name] = (path, [f"constituencies.opposition.share={share}", f"constituencies.others.share={1 - share:.6g}"])
+    return files
+
+
+def score(binary, params, seeds, anchors):
     per = {}
     shares = []
-    for ep in EPISODES:
-        cmd = [binary, "validate", ep, "--seeds", str(seeds), "--json"]
+    for ep in EPISODES + list(anchors):
+        target, extra = anchors.get(ep, (ep, []))
+        cmd = [binary, "validate", target, "--seeds", str(seeds), "--json"]
+        for kv in extra:
+            cmd += ["--set", kv]
         for k, v in params.items():
             cmd += ["--set", f"{k}={v:.6g}"]
         out = subprocess.run(cmd, capture_output=True, text=True)
@@ -127,7 +152,10 @@ def main():
     ap.add_argument("--model", default="crates/unrest-scenario/models/script.toml")
     a = ap.parse_args()
     keys = [b[0] for b in BOX]
-    header = ["draw", "score"] + [f"score_{e}" for e in EPISODES] + keys
+    workdir = tempfile.mkdtemp(prefix="unrest-fit-")
+    anchors = anchor_files(workdir)
+    targets = EPISODES + list(anchors)
+    header = ["draw", "score"] + [f"score_{e}" for e in targets] + keys
     done = {}
     if os.path.exists(a.out):
         with open(a.out) as f:
@@ -147,10 +175,10 @@ def main():
             for i, params in draws.items():
                 if i in done:
                     continue
-                total, per = score(a.bin, params, a.seeds)
-                w.writerow([i, f"{total:.4f}"] + [f"{per[e]:.4f}" for e in EPISODES] + [f"{params[k]:.6g}" for k in keys])
+                total, per = score(a.bin, params, a.seeds, anchors)
+                w.writerow([i, f"{total:.4f}"] + [f"{per[e]:.4f}" for e in targets] + [f"{params[k]:.6g}" for k in keys])
                 f.flush()
-                print(f"draw {i}: score {total:.3f} " + " ".join(f"{e} {per[e]:.2f}" for e in EPISODES), flush=True)
+                print(f"draw {i}: score {total:.3f} " + " ".join(f"{e} {per[e]:.2f}" for e in targets), flush=True)
         with open(a.out) as f:
             done = {int(r["draw"]): r for r in csv.DictReader(f)}
     best = max(done.values(), key=lambda r: float(r["score"]))

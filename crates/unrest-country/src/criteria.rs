@@ -43,10 +43,13 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
             }
             CriterionSpec::DeathsConcentrated { from, to, .. } => vec![from, to],
             CriterionSpec::Outcome { from, to, outcome, .. } => {
-                if !crate::Outcome::NAMES.contains(&outcome.as_str()) {
+                if let Some(bad) = outcome.split('|').find(|o| !crate::Outcome::NAMES.contains(o)) {
                     return Err(e(
                         i,
-                        format!("unknown outcome {outcome:?}: {}", crate::Outcome::NAMES.join(", ")),
+                        format!(
+                            "unknown outcome {bad:?} (alternatives are separated by '|'): {}",
+                            crate::Outcome::NAMES.join(", ")
+                        ),
                     ));
                 }
                 from.iter().chain(to.iter()).collect()
@@ -194,7 +197,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                 CriterionSpec::Outcome {
                     outcome: o, from, to, ..
                 } => {
-                    let mut ok = outcome.as_str() == o;
+                    let mut ok = o.split('|').any(|alt| alt == outcome.as_str());
                     if let Some(f) = from {
                         ok &= outcome_step >= step(cal, f);
                     }

@@ -731,7 +731,8 @@ pub enum CriterionSpec {
     },
     /// From `by` to the end, national activity stays below `share` of its peak.
     QuietBy { label: String, by: String, share: f64 },
-    /// The outcome is `outcome`, dated between `from` and `to` if given.
+    /// The outcome is `outcome` (or one of `a|b|c`), dated between `from`
+    /// and `to` if given.
     Outcome {
         label: String,
         outcome: String,

@@ -236,21 +236,54 @@ fn resolve_lattice(preset: Preset, table: &toml::Table, text: &str, origin: &str
     Ok(params)
 }
 
-/// `--set a.b=v`: sets a value in a (sub)table.
+/// `--set a.b=v`: sets a value in a (sub)table. A list of tables is entered
+/// by an element's `name` (`constituencies.opposition.approval`,
+/// `regions.Kyiv.population`) or by its position counting from 1
+/// (`events.3.hours`), so sweeps and calibrations can vary the inputs too.
 fn set_dotted(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), ScenarioError> {
     let value = crate::parse_override_value(raw);
     let parts: Vec<&str> = key.split('.').collect();
+    let fail = |msg: String| ScenarioError::at(Location::set_flag(key, raw), msg);
     let mut t = table;
-    for p in &parts[..parts.len() - 1] {
+    let mut i = 0;
+    while i + 1 < parts.len() {
+        let p = parts[i];
         let entry = t
             .entry(p.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        t = entry.as_table_mut().ok_or_else(|| {
-            ScenarioError::at(
-                Location::set_flag(key, raw),
-                format!("`{p}` is not a table, cannot set `{key}`"),
-            )
-        })?;
+        if let toml::Value::Array(items) = entry {
+            let Some(which) = parts.get(i + 1).filter(|_| i + 2 < parts.len()) else {
+                return Err(fail(format!(
+                    "`{p}` is a list: name an element, as in `{p}.NAME.key` or `{p}.1.key`"
+                )));
+            };
+            let names: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .collect();
+            let pos = match which.parse::<usize>() {
+                Ok(n) if n >= 1 && n <= items.len() => Some(n - 1),
+                Ok(_) => None,
+                Err(_) => names.iter().position(|n| n == which),
+            };
+            let Some(pos) = pos else {
+                let known = if names.is_empty() {
+                    format!("positions 1 to {}", items.len())
+                } else {
+                    names.join(", ")
+                };
+                return Err(fail(format!("no `{which}` in `{p}` (there are: {known})")));
+            };
+            t = items[pos]
+                .as_table_mut()
+                .ok_or_else(|| fail(format!("`{p}.{which}` is not a table, cannot set `{key}`")))?;
+            i += 2;
+            continue;
+        }
+        t = entry
+            .as_table_mut()
+            .ok_or_else(|| fail(format!("`{p}` is not a table, cannot set `{key}`")))?;
+        i += 1;
     }
     t.insert(parts[parts.len() - 1].to_string(), value);
     Ok(())

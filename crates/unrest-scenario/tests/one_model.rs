@@ -3,56 +3,27 @@
 //! mechanism is anchored to"), and over the documented range of inputs below
 //! neither "always survives" nor "always collapses" holds.
 //!
-//! The country is synthetic — a capital and a province of 400,000 people
-//! each, police at 400 per 100,000, a disbelieved election on day 2 — so that
-//! only the inputs under test differ between variants. Every variant runs the
-//! same seeds.
+//! The country is synthetic (`validation/model-fit/anchor.toml`, the same
+//! file the fit scores): a capital and a province of 400,000 people each,
+//! police at 400 per 100,000, a disbelieved election on day 2 — so that only
+//! the inputs under test differ between variants. Every variant runs the same
+//! seeds.
 
 use unrest_country::{Country, Outcome};
 use unrest_scenario::CountryScenario;
 
-/// The documented input range: opposition share, approval of the rest, and
-/// the variant's extra dated actions.
-fn scenario(opposition: f64, extra_events: &str) -> String {
-    format!(
-        r#"
-kind = "country"
-name = "synthetic"
-model = "script"
-scale = 200
-seed = 1
-[calendar]
-start = "2021-01-01"
-end = "2021-01-31"
-step_hours = 12
-[[regions]]
-name = "Capital"
-population = 400000
-capital = true
-[[regions]]
-name = "Province"
-population = 400000
-[[constituencies]]
-name = "opposition"
-share = {opposition}
-approval = 0.0
-[[constituencies]]
-name = "others"
-share = {rest}
-approval = 0.5
-[police]
-per_100k = 400
-[[events]]
-at = "2021-01-02T20:00"
-kind = "sham_election"
-[[events]]
-at = "2021-01-02T20:00"
-kind = "sham_election"
-constituencies = ["opposition"]
-{extra_events}
-"#,
-        rest = 1.0 - opposition
-    )
+fn anchor() -> String {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../validation/model-fit/anchor.toml");
+    std::fs::read_to_string(path).expect("validation/model-fit/anchor.toml is in the repository")
+}
+
+/// The anchor with the opposition's share set and extra dated actions appended.
+fn scenario(opposition: f64, extra_events: &str) -> (String, Vec<(String, String)>) {
+    let sets = vec![
+        ("constituencies.opposition.share".to_string(), format!("{opposition}")),
+        ("constituencies.others.share".to_string(), format!("{}", 1.0 - opposition)),
+    ];
+    (format!("{}\n{extra_events}", anchor()), sets)
 }
 
 const FIRE: &str = r#"
@@ -74,8 +45,8 @@ troops = 1500
 const SEEDS: u64 = 12;
 
 /// Share of seeds that end `collapsed`.
-fn collapse_rate(text: &str) -> f64 {
-    let sc = CountryScenario::parse_with(text, "<synthetic>", &[]).expect("the synthetic scenario parses");
+fn collapse_rate((text, sets): (String, Vec<(String, String)>)) -> f64 {
+    let sc = CountryScenario::parse_with(&text, "anchor.toml", &sets).expect("the anchor scenario parses");
     assert!(sc.overrides.is_empty(), "inputs only: {:?}", sc.overrides);
     let collapsed = (0..SEEDS)
         .filter(|&s| {
@@ -92,7 +63,7 @@ const SHARES: [f64; 4] = [0.02, 0.1, 0.3, 0.6];
 
 #[test]
 fn outcomes_follow_the_inputs_in_the_documented_directions() {
-    let rates: Vec<f64> = SHARES.iter().map(|&s| collapse_rate(&scenario(s, ""))).collect();
+    let rates: Vec<f64> = SHARES.iter().map(|&s| collapse_rate(scenario(s, ""))).collect();
     eprintln!("collapse rate by opposition share {SHARES:?}: {rates:?}");
     assert!(
         rates.windows(2).all(|w| w[1] + 1e-9 >= w[0]) && rates[SHARES.len() - 1] > rates[0],
@@ -105,8 +76,8 @@ fn outcomes_follow_the_inputs_in_the_documented_directions() {
         .enumerate()
         .min_by(|a, b| (a.1 - 0.5).abs().total_cmp(&(b.1 - 0.5).abs()))
         .unwrap();
-    let fired_on = collapse_rate(&scenario(SHARES[k], FIRE));
-    let with_ally = collapse_rate(&scenario(SHARES[k], ALLY));
+    let fired_on = collapse_rate(scenario(SHARES[k], FIRE));
+    let with_ally = collapse_rate(scenario(SHARES[k], ALLY));
     eprintln!(
         "at share {}: {base}, fired on {fired_on}, with an ally {with_ally}",
         SHARES[k]
