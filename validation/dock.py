@@ -6,7 +6,7 @@ Pure Python 3 standard library (no numpy/scipy), so it runs in CI as is.
 Each input file is a CSV with a header containing at least the columns
 ``step, quiet, active, jailed`` (``arrested`` is accepted for ``jailed``);
 other columns are ignored. One file = one run (one seed). Mesa's files from
-``../shared/peers/mesa_cv.py`` / ``validation/run_mesa.sh`` have this shape.
+``validation/mesa/mesa_cv.py`` / ``validation/run_mesa.sh`` have this shape.
 
 Usage:
     python3 validation/dock.py --a A_FILES... --b B_FILES... \

@@ -7,14 +7,14 @@
 #   -n, --seeds N        unrest runs per comparison, seeds 1..N (default 30)
 #   -o, --out DIR        where runs and reports go (default validation/out/dock, git-ignored)
 #       --mesa-defaults N  also run Mesa itself (via validation/run_mesa.sh and
-#                        ../shared/peers/mesa_cv.py) at Mesa's own defaults for seeds
+#                        validation/mesa/mesa_cv.py) at Mesa's own defaults for seeds
 #                        1..N and compare with unrest's `mesa-default` scenario
 #                        (needs the Mesa venv, see run_mesa.sh; ~6 s per 200-step run)
 #       --mesa-steps S   steps of those fresh runs, and of the matching unrest runs
 #                        (default 300)
 #       --burn-in B      steps dropped before comparing (default 100)
 #
-# Comparison 1 (always): the reference setting of ../shared/peers/reference — 30 Mesa runs,
+# Comparison 1 (always): the reference setting of validation/mesa/reference — 30 Mesa runs,
 #   seeds 1..30, cop density 0.04, legitimacy 0.82, max jail term 30, 500 steps — against
 #   `unrest run mesa-default --set cop_density=0.04 --set legitimacy=0.82
 #   --set max_jail_term=30 --steps 500` for seeds 1..N.
@@ -58,9 +58,9 @@ for v in "$n" "$mesa_n" "$mesa_steps" "$burn"; do
 done
 if [ "$n" -lt 2 ]; then echo "dock.sh: need at least 2 seeds" >&2; exit 2; fi
 
-ref="$parent/shared/peers/reference"
+ref="$repo/validation/mesa/reference"
 if [ ! -d "$ref" ]; then
-  echo "dock.sh: reference runs not found at '$ref' (expected ../shared beside the clone)" >&2
+  echo "dock.sh: reference runs not found at '$ref' (validation/mesa/reference in the repository)" >&2
   exit 2
 fi
 

@@ -5,7 +5,7 @@ Written from reading Mesa's source (examples/advanced/epstein_civil_violence, it
 agent-set code); no Mesa code is copied and Mesa is not needed. It draws its random numbers
 from one `random.Random(seed)` in exactly Mesa's order, so for the same seed it reproduces
 Mesa's quiet/active/jailed counts step for step (checked against the 30 reference runs in
-../shared/peers/reference: `--check`). That makes it a fast stand-in for Mesa when many runs
+validation/mesa/reference: `--check`). That makes it a fast stand-in for Mesa when many runs
 are needed (validation/transient.py) and a precise statement of what the `mesa` preset copies.
 
 Usage:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run Mesa's Epstein civil-violence example (via ../shared/peers/mesa_cv.py) for
+# Run Mesa's Epstein civil-violence example (via validation/mesa/mesa_cv.py) for
 # seeds 1..N, one CSV per seed, and report Mesa's throughput in agent-updates/s.
 #
 # Usage:
@@ -12,14 +12,14 @@
 #       --steps N     steps per run (default 500)
 #       --prefix P    file-name prefix (default "mesa_")
 #       --full        keep Mesa's DataCollector on (default passes --lean, as the
-#                     reference CSVs in ../shared/peers/reference were made)
+#                     reference CSVs in validation/mesa/reference were made)
 #   after "--": passed to mesa_cv.py unchanged, e.g.
 #       -- --cop-density 0.04 --legitimacy 0.82 --max-jail-term 30
 #
 # Environment:
 #   MESA_VENV  Python venv with mesa==3.5.1 + networkx (default: ../.venv-mesa
 #              beside the repo, i.e. /work/.venv-mesa)
-#   MESA_CV    path to mesa_cv.py (default: ../shared/peers/mesa_cv.py beside the repo)
+#   MESA_CV    path to mesa_cv.py (default: validation/mesa/mesa_cv.py beside the repo)
 #
 # Exit codes: 0 ok, 1 a run failed, 2 missing venv / mesa_cv.py / bad usage.
 # Runs are sequential on purpose: parallel runs would distort the timing.
@@ -78,7 +78,7 @@ EOF
   exit 2
 fi
 
-cv="${MESA_CV:-$parent/shared/peers/mesa_cv.py}"
+cv="${MESA_CV:-$repo/validation/mesa/mesa_cv.py}"
 if [ ! -f "$cv" ]; then
   echo "run_mesa.sh: mesa_cv.py not found at '$cv' (set MESA_CV)" >&2
   exit 2

@@ -24,7 +24,7 @@ pub struct BenchArgs {
     /// Python virtual environment with mesa==3.5.1 (default: $MESA_VENV, else ../.venv-mesa).
     #[arg(long)]
     pub mesa_venv: Option<PathBuf>,
-    /// Path to mesa_cv.py (default: ../shared/peers/mesa_cv.py).
+    /// Path to mesa_cv.py (default: validation/mesa/mesa_cv.py).
     #[arg(long)]
     pub mesa_script: Option<PathBuf>,
     /// Skip Mesa even if it is available.
@@ -242,7 +242,7 @@ fn mesa_setup(args: &BenchArgs) -> Result<(PathBuf, PathBuf), String> {
     let script = args
         .mesa_script
         .clone()
-        .unwrap_or_else(|| PathBuf::from("../shared/peers/mesa_cv.py"));
+        .unwrap_or_else(|| PathBuf::from("validation/mesa/mesa_cv.py"));
     let python = venv.join("bin/python");
     if !python.exists() || !script.exists() {
         return Err(format!(

@@ -4,7 +4,7 @@
 //! `validation/README.md`).
 //!
 //! The reference runs live outside the repository, in
-//! `../shared/peers/reference/mesa_run2like_seed{1..30}.csv` beside the clone
+//! `validation/mesa/reference/mesa_run2like_seed{1..30}.csv` beside the clone
 //! (override with `UNREST_REFERENCE_DIR`). They were made at cop density 0.04,
 //! legitimacy 0.82, max jail term 30, 500 steps. Here the built-in `mesa-default`
 //! scenario runs at the same setting for seeds 1..=30, in process.
@@ -73,7 +73,7 @@ fn reference_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("UNREST_REFERENCE_DIR") {
         return PathBuf::from(d);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/peers/reference")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../validation/mesa/reference")
 }
 
 /// Reads one Mesa reference CSV (`step,quiet,active,jailed,...`).
@@ -108,7 +108,7 @@ fn mesa_runs() -> Vec<RunStats> {
     assert!(
         dir.is_dir(),
         "docking reference runs not found at {}: this test needs Mesa's 30 reference runs \
-         (../shared/peers/reference beside the repository clone, as on CI), or set \
+         (validation/mesa/reference in the repository), or set \
          UNREST_REFERENCE_DIR to a directory holding mesa_run2like_seed1..30.csv",
         dir.display()
     );

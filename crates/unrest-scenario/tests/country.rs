@@ -113,6 +113,38 @@ fn dotted_overrides_reach_nested_tables() {
     assert!(CountryScenario::parse_with(SMALL, "t", &[("loyalty.defection_rate".into(), "-1".into())]).is_err());
 }
 
+#[test]
+fn dotted_overrides_reach_constituencies_regions_and_events() {
+    let set = |k: &str, v: &str| CountryScenario::parse_with(SMALL, "t", &[(k.into(), v.into())]);
+    assert_eq!(
+        set("constituencies.all.legitimacy", "0.7").unwrap().spec.constituencies[0].legitimacy,
+        0.7
+    );
+    assert_eq!(
+        set("regions.B.population", "300000").unwrap().spec.regions[1].population,
+        300_000
+    );
+    assert_eq!(
+        set("regions.2.population", "300000").unwrap().spec.regions[1].population,
+        300_000
+    );
+    assert_eq!(
+        set("events.1.at", "2020-01-03").unwrap().spec.events[0].at,
+        "2020-01-03"
+    );
+    // Wrong names say which exist, in the scenario's words.
+    let e = set("constituencies.workers.share", "0.5").unwrap_err().to_string();
+    assert!(
+        e.contains("no `workers` in `constituencies`") && e.contains("all"),
+        "{e}"
+    );
+    let e = set("events.9.at", "2020-01-03").unwrap_err().to_string();
+    assert!(e.contains("positions 1 to 1"), "{e}");
+    let e = set("regions.B", "1").unwrap_err().to_string();
+    assert!(e.contains("`regions` is a list"), "{e}");
+    assert!(!e.contains("Value") && !e.contains("toml::"), "no Rust type names: {e}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 

@@ -21,7 +21,10 @@ fn anchor() -> String {
 fn scenario(opposition: f64, extra_events: &str) -> (String, Vec<(String, String)>) {
     let sets = vec![
         ("constituencies.opposition.share".to_string(), format!("{opposition}")),
-        ("constituencies.others.share".to_string(), format!("{}", 1.0 - opposition)),
+        (
+            "constituencies.others.share".to_string(),
+            format!("{}", 1.0 - opposition),
+        ),
     ];
     (format!("{}\n{extra_events}", anchor()), sets)
 }
