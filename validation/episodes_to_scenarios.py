@@ -56,7 +56,8 @@ Inputs
   file's note, and "(uncertain)" when flagged).
 
 Criteria (from `record`; a null value is skipped)
-  outcome: ruler_fell -> collapsed, regime_held -> suppressed,
+  outcome: ruler_fell -> collapsed, regime_held -> suppressed|conceded (the
+      ruler stayed and the street protest ended, with or without concessions),
       concessions_only -> conceded (its date is not checked).
   peak_size (national; capital from peak_capital) and killed_between (deaths),
       detained_between (detained): min = low, max = high; a missing bound is the
@@ -107,7 +108,7 @@ SKIP_WHY = {
     "foreign_support": "no model counterpart (only deployed troops are an input)",
     "other": "no model counterpart",
 }
-OUTCOME = {"ruler_fell": "collapsed", "regime_held": "suppressed", "concessions_only": "conceded"}
+OUTCOME = {"ruler_fell": "collapsed", "regime_held": "suppressed|conceded", "concessions_only": "conceded"}
 
 
 def episode_files():
