@@ -24,9 +24,17 @@ coordinate (log coordinates where marked) by a normal kernel of half the K
 sets' spread, clip to the box. Its draws are numbered after the first stage's
 and seeded by their number, so a resumed refinement draws the same sets.
 
-Usage:
-  python3 validation/fit_model.py --draws 60 --seeds 2 --out validation/model-fit/search.csv
-  python3 validation/fit_model.py --out validation/model-fit/search.csv --write-model
+Two target sets (`--episodes`): `builtin`, the three built-in episodes; and
+`training`, those plus the training episodes of data/episodes/split.yaml (the
+converted files in data/episodes/scenarios/) — the held-out episodes are never
+scored here. Both add the two NAVCO anchors (validation/model-fit/anchor.toml).
+`--from CSV` starts a refinement on another target set from that log's best.
+
+Usage (the fit as committed; validation/model-fit/README.md):
+  python3 validation/fit_model.py --draws 40 --seeds 2 --out validation/model-fit/search.csv
+  python3 validation/fit_model.py --episodes training --refine 6 --draws 30 --seeds 1 \
+      --from validation/model-fit/search.csv --out validation/model-fit/joint.csv
+  python3 validation/fit_model.py --episodes training --out validation/model-fit/joint.csv --write-model
 """
 import argparse, csv, json, math, os, random, re, subprocess, sys, tempfile
 
@@ -108,6 +116,20 @@ def refine(rows, k, n, seed):
     return out
 
 
+def training_set(root):
+    """The built-ins plus the training episodes of data/episodes/split.yaml
+    (converted files in data/episodes/scenarios/); held-out ones are never read."""
+    import yaml
+    split = yaml.safe_load(open(os.path.join(root, "data", "episodes", "split.yaml")))
+    ids = sorted(i for i, s in split.items() if s == "training")
+    return EPISODES + [os.path.join(root, "data", "episodes", "scenarios", f"{i}.toml") for i in ids]
+
+
+def short(ep):
+    """A column name for an episode: the built-in name or the file's stem."""
+    return os.path.splitext(os.path.basename(ep))[0]
+
+
 def anchor_files(workdir):
     """The two anchor scenarios, each the anchor country plus its one criterion."""
     base = open(ANCHOR).read()
@@ -120,10 +142,10 @@ def anchor_files(workdir):
     return files
 
 
-def score(binary, params, seeds, anchors):
+def score(binary, params, seeds, anchors, episodes):
     per = {}
     shares = []
-    for ep in EPISODES + list(anchors):
+    for ep in episodes + list(anchors):
         target, extra = anchors.get(ep, (ep, []))
         cmd = [binary, "validate", target, "--seeds", str(seeds), "--json"]
         for kv in extra:
@@ -135,7 +157,7 @@ def score(binary, params, seeds, anchors):
             raise SystemExit(f"{' '.join(cmd)} failed: {out.stderr}")
         res = json.loads(out.stdout)
         s = [c["share"] for c in res["criteria"]]
-        per[ep] = sum(s) / len(s)
+        per[short(ep)] = sum(s) / len(s)
         shares += s
     return sum(shares) / len(shares), per
 
@@ -150,11 +172,16 @@ def main():
     ap.add_argument("--write-model", action="store_true")
     ap.add_argument("--refine", type=int, default=0, help="draw --draws new sets around the K best")
     ap.add_argument("--model", default="crates/unrest-scenario/models/script.toml")
+    ap.add_argument("--episodes", choices=["builtin", "training"], default="builtin",
+                    help="builtin: the three built-ins; training: plus the training split of data/episodes")
+    ap.add_argument("--from", dest="base", help="with --refine: draw around the K best of this CSV instead of --out")
     a = ap.parse_args()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    episodes = training_set(root) if a.episodes == "training" else EPISODES
     keys = [b[0] for b in BOX]
     workdir = tempfile.mkdtemp(prefix="unrest-fit-")
     anchors = anchor_files(workdir)
-    targets = EPISODES + list(anchors)
+    targets = [short(e) for e in episodes] + list(anchors)
     header = ["draw", "score"] + [f"score_{e}" for e in targets] + keys
     done = {}
     if os.path.exists(a.out):
@@ -164,7 +191,11 @@ def main():
     if not a.write_model:
         if a.refine:
             first = max(done) + 1 if done else 0
-            draws = {first + j: p for j, p in enumerate(refine(list(done.values()), a.refine, a.draws, a.seed + first))}
+            pool = list(done.values())
+            if a.base:
+                with open(a.base) as f:
+                    pool = list(csv.DictReader(f))
+            draws = {first + j: p for j, p in enumerate(refine(pool, a.refine, a.draws, a.seed + first))}
         else:
             draws = dict(enumerate(lhs(a.draws, a.seed)))
         new = not os.path.exists(a.out)
@@ -175,7 +206,7 @@ def main():
             for i, params in draws.items():
                 if i in done:
                     continue
-                total, per = score(a.bin, params, a.seeds, anchors)
+                total, per = score(a.bin, params, a.seeds, anchors, episodes)
                 w.writerow([i, f"{total:.4f}"] + [f"{per[e]:.4f}" for e in targets] + [f"{params[k]:.6g}" for k in keys])
                 f.flush()
                 print(f"draw {i}: score {total:.3f} " + " ".join(f"{e} {per[e]:.2f}" for e in targets), flush=True)
