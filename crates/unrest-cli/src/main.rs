@@ -4,6 +4,7 @@
 
 mod bench;
 mod calibrate;
+mod compare;
 mod country;
 mod run;
 mod runner;
@@ -52,6 +53,8 @@ enum Command {
     },
     /// Run a historical scenario over many seeds and check it against its criteria.
     Validate(validate::ValidateArgs),
+    /// What if: a country scenario and its variants over the same seeds, with intervals.
+    Compare(compare::CompareArgs),
     /// Measure speed and memory (and the ratio to Mesa when a Mesa venv is present); writes a CSV.
     Bench(bench::BenchArgs),
     /// One benchmark case in its own process (used by `bench`).
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
             Ok(())
         }),
         Command::Validate(args) => validate::validate(args),
+        Command::Compare(args) => compare::compare(args),
         Command::Bench(args) => bench::bench(args),
         Command::BenchCase(args) => bench::case(args),
     };

@@ -15,6 +15,8 @@
 //!   region)`, so the thread count never changes the result), fires events and
 //!   policies, and records `regions.csv` rows, national rows and fired events.
 //! * [`criteria`]: judges a finished run against the episode's criteria.
+//! * [`compare`]: what if — variants of a scenario over the same seeds, with
+//!   outcome probabilities, tolls and their paired differences.
 //!
 //! ## Interactive use
 //!
@@ -37,6 +39,7 @@
 //! ```
 
 pub mod calendar;
+pub mod compare;
 mod country;
 pub mod criteria;
 pub mod mechanisms;

@@ -7,7 +7,7 @@
 mod plot;
 mod summary;
 
-pub use plot::{plot_timeseries_svg, PlotMarker};
+pub use plot::{plot_intervals_svg, plot_timeseries_svg, IntervalPanel, PlotMarker};
 pub use summary::Summary;
 
 use std::io::Write;

@@ -89,6 +89,73 @@ pub fn plot_timeseries_svg(title: &str, series: &[Counts], markers: &[PlotMarker
     Ok(svg)
 }
 
+/// One panel of an interval chart: a title and, per row, a label with a
+/// value and its interval (`value`, `lo`, `hi`).
+pub struct IntervalPanel {
+    pub title: String,
+    pub rows: Vec<(String, f64, f64, f64)>,
+}
+
+/// Dot-and-whisker panels side by side, one row per variant (`unrest
+/// compare`): each panel has its own axis, starting at zero, so that a toll
+/// and a probability can be read together.
+pub fn plot_intervals_svg(title: &str, panels: &[IntervalPanel]) -> Result<String, String> {
+    let rows = panels.first().map_or(0, |p| p.rows.len()).max(1);
+    let (width, height) = (360 * panels.len().max(1) as u32 + 200, 90 + 36 * rows as u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let (head, body) = root.split_vertically(36);
+        head.draw(&Text::new(title.to_string(), (12, 8), ("sans-serif", 20).into_font()))
+            .map_err(|e| e.to_string())?;
+        let (labels, charts) = body.split_horizontally(200);
+        let areas = charts.split_evenly((1, panels.len().max(1)));
+        for (panel, area) in panels.iter().zip(&areas) {
+            let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+            let top = panel.rows.iter().map(|r| finite(r.3).max(finite(r.1))).fold(0.0, f64::max);
+            let top = if top > 0.0 { top * 1.08 } else { 1.0 };
+            let mut chart = ChartBuilder::on(area)
+                .caption(&panel.title, ("sans-serif", 14))
+                .margin(8)
+                .x_label_area_size(24)
+                .build_cartesian_2d(0.0..top, -0.5..(rows as f64 - 0.5))
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .disable_y_axis()
+                .x_labels(4)
+                .label_style(("sans-serif", 11))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            for (k, (_, v, lo, hi)) in panel.rows.iter().enumerate() {
+                let y = (rows - 1 - k) as f64;
+                let (lo, hi) = (finite(*lo).max(0.0), finite(*hi).min(top));
+                let colour = if k == 0 { RGBColor(40, 40, 40) } else { RGBColor(214, 39, 40) };
+                chart
+                    .draw_series(std::iter::once(PathElement::new(vec![(lo, y), (hi, y)], colour.stroke_width(2))))
+                    .map_err(|e| e.to_string())?;
+                chart
+                    .draw_series(std::iter::once(Circle::new((finite(*v), y), 4, colour.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        if let Some(first) = panels.first() {
+            let plot_h = body.dim_in_pixel().1 as f64 - 8.0 - 14.0 - 8.0 - 24.0;
+            for (k, (label, ..)) in first.rows.iter().enumerate() {
+                let y = 8.0 + 14.0 + 8.0 + plot_h * (k as f64 + 0.5) / rows as f64;
+                let text: String = label.chars().take(28).collect();
+                labels
+                    .draw(&Text::new(text, (8, y as i32 - 6), ("sans-serif", 12).into_font()))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
 /// Most points drawn per line. The chart is 960 pixels wide, so more only
 /// makes the file bigger: a 10-million-step run would otherwise write a
 /// 300 MB SVG. Runs up to this length are drawn point for point.

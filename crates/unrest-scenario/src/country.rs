@@ -60,7 +60,11 @@ impl CountryScenario {
         check_actions(&table, text, origin)?;
         let merged = crate::model::merge_model(&mut table, text, origin)?;
         for (key, raw) in overrides {
-            set_dotted(&mut table, key, raw)?;
+            match key.as_str() {
+                "events.drop" => drop_events(&mut table, key, raw)?,
+                "events.add" => add_event(&mut table, key, raw)?,
+                _ => set_dotted(&mut table, key, raw)?,
+            }
         }
         let by_hand = crate::model::apply_rules(&mut table, text, origin)?;
         let spec: CountrySpec = toml::Value::Table(table.clone())
@@ -286,6 +290,54 @@ fn set_dotted(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), Scena
         i += 1;
     }
     t.insert(parts[parts.len() - 1].to_string(), value);
+    Ok(())
+}
+
+/// `--set events.drop=KIND` (or `KIND@DATE`, matching the events whose `at`
+/// starts with DATE): removes dated inputs, for what-if variants ("without
+/// the CSTO deployment"). Dropping nothing is an error: a misspelt variant
+/// must not silently equal the baseline.
+fn drop_events(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), ScenarioError> {
+    let raw = raw.trim().trim_matches('"');
+    let (kind, at) = raw.split_once('@').unwrap_or((raw, ""));
+    let fail = |msg: String| ScenarioError::at(Location::set_flag(key, raw), msg);
+    let Some(toml::Value::Array(events)) = table.get_mut("events") else {
+        return Err(fail("the scenario has no [[events]] to drop".into()));
+    };
+    let field = |e: &toml::Value, f: &str| e.get(f).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let before = events.len();
+    let kinds: std::collections::BTreeSet<String> = events.iter().map(|e| field(e, "kind")).collect();
+    events.retain(|e| !(field(e, "kind") == kind && field(e, "at").starts_with(at)));
+    if events.len() == before {
+        let when = if at.is_empty() { String::new() } else { format!(" at {at}") };
+        let kinds: Vec<String> = kinds.into_iter().collect();
+        return Err(fail(format!(
+            "no `{kind}` event{when} to drop (the scenario's event kinds: {})",
+            kinds.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// `--set 'events.add={at = "2020-08-10", kind = "lethal_force", regions =
+/// ["Minsk"], force = "live_fire"}'`: adds a dated input, written as in the
+/// file; it goes through the model's input rules like the file's own events.
+fn add_event(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), ScenarioError> {
+    let fail = |msg: String| ScenarioError::at(Location::set_flag(key, raw), msg);
+    let parsed: toml::Table = toml::from_str(&format!("event = {raw}"))
+        .map_err(|e| fail(format!("an event is an inline table, {{at = \"...\", kind = \"...\", ...}}: {}", e.message())))?;
+    let Some(toml::Value::Table(event)) = parsed.get("event").cloned() else {
+        return Err(fail("an event is an inline table, {at = \"...\", kind = \"...\", ...}".into()));
+    };
+    for needed in ["at", "kind"] {
+        if !event.contains_key(needed) {
+            return Err(fail(format!("the added event needs `{needed}`")));
+        }
+    }
+    match table.entry("events").or_insert_with(|| toml::Value::Array(Vec::new())) {
+        toml::Value::Array(events) => events.push(toml::Value::Table(event)),
+        _ => return Err(fail("`events` is not a list of events".into())),
+    }
     Ok(())
 }
 
