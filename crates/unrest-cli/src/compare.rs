@@ -72,8 +72,13 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
     let mut name = String::new();
     for (label, edits) in &plan {
         let sets: Vec<(String, String)> = base_sets.iter().chain(edits).cloned().collect();
-        let sc = crate::country::load(&args.scenario, &sets, args.seed)
-            .map_err(|e| if edits.is_empty() { e } else { format!("variant {label:?}: {e}") })?;
+        let sc = crate::country::load(&args.scenario, &sets, args.seed).map_err(|e| {
+            if edits.is_empty() {
+                e
+            } else {
+                format!("variant {label:?}: {e}")
+            }
+        })?;
         // Every variant on the baseline's seeds, whatever its own edits say.
         let base = *seed.get_or_insert(sc.seed);
         name = sc.spec.name.clone();
@@ -121,8 +126,14 @@ fn share(x: f64) -> String {
 /// then each variant's differences from the baseline.
 fn report(name: &str, seeds: u64, results: &[VariantResult]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{name}: {seeds} seeds per variant, the same seeds for each; 95% intervals over seeds");
-    let _ = writeln!(s, "(Wilson for probabilities, mean ± 1.96 SE otherwise; the model's parameters are a point estimate)");
+    let _ = writeln!(
+        s,
+        "{name}: {seeds} seeds per variant, the same seeds for each; 95% intervals over seeds"
+    );
+    let _ = writeln!(
+        s,
+        "(Wilson for probabilities, mean ± 1.96 SE otherwise; the model's parameters are a point estimate)"
+    );
     for r in results {
         let _ = writeln!(s, "\n{}", r.label);
         let outcomes: Vec<String> = Outcome::NAMES
@@ -244,7 +255,8 @@ mod tests {
 
     #[test]
     fn variants_are_parsed_or_refused_with_the_reason() {
-        let (label, edits) = parse_variant("without the CSTO: events.drop=foreign_troops_in; loyalty.wavering=2").unwrap();
+        let (label, edits) =
+            parse_variant("without the CSTO: events.drop=foreign_troops_in; loyalty.wavering=2").unwrap();
         assert_eq!(label, "without the CSTO");
         assert_eq!(edits[0], ("events.drop".to_string(), "foreign_troops_in".to_string()));
         assert_eq!(edits.len(), 2);

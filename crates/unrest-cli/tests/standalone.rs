@@ -13,10 +13,17 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.path();
         let name = e.file_name().to_string_lossy().to_string();
         if p.is_dir() {
-            if !matches!(name.as_str(), "target" | ".git" | "node_modules" | "corpus" | "artifacts") {
+            if !matches!(
+                name.as_str(),
+                "target" | ".git" | "node_modules" | "corpus" | "artifacts"
+            ) {
                 files(&p, out);
             }
-        } else if [".rs", ".sh", ".py", ".toml", ".js", ".mjs"].iter().any(|x| name.ends_with(x)) || name == "run" {
+        } else if [".rs", ".sh", ".py", ".toml", ".js", ".mjs"]
+            .iter()
+            .any(|x| name.ends_with(x))
+            || name == "run"
+        {
             out.push(p);
         }
     }
@@ -32,7 +39,15 @@ fn is_comment(line: &str) -> bool {
 fn nothing_reads_the_shared_folder() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut all = Vec::new();
-    for d in ["crates", "scripts", "validation", ".ci", "fuzz", "web-tests", "examples"] {
+    for d in [
+        "crates",
+        "scripts",
+        "validation",
+        ".ci",
+        "fuzz",
+        "web-tests",
+        "examples",
+    ] {
         files(&root.join(d), &mut all);
     }
     assert!(all.len() > 50, "the walk found the sources ({} files)", all.len());
@@ -49,5 +64,9 @@ fn nothing_reads_the_shared_folder() {
             }
         }
     }
-    assert!(offenders.is_empty(), "reads outside the repository:\n{}", offenders.join("\n"));
+    assert!(
+        offenders.is_empty(),
+        "reads outside the repository:\n{}",
+        offenders.join("\n")
+    );
 }

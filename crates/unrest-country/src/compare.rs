@@ -61,7 +61,12 @@ pub struct Differences {
 
 /// Runs one variant over `seeds` seeds (`seeds::derive(base_seed, i)`), in
 /// parallel; the result does not depend on the thread count.
-pub fn run_variant(spec: &CountrySpec, lattice: &Params, base_seed: u64, seeds: u64) -> Result<Vec<RunMeasures>, CountryError> {
+pub fn run_variant(
+    spec: &CountrySpec,
+    lattice: &Params,
+    base_seed: u64,
+    seeds: u64,
+) -> Result<Vec<RunMeasures>, CountryError> {
     use rayon::prelude::*;
     (0..seeds)
         .into_par_iter()
@@ -97,7 +102,10 @@ pub fn summarise(variants: Vec<(String, Vec<RunMeasures>)>) -> Vec<VariantResult
             };
             VariantResult {
                 label,
-                outcome_shares: Outcome::NAMES.iter().map(|o| wilson(count(&runs, o), runs.len())).collect(),
+                outcome_shares: Outcome::NAMES
+                    .iter()
+                    .map(|o| wilson(count(&runs, o), runs.len()))
+                    .collect(),
                 peak: mean_interval(&runs.iter().map(|r| r.peak_people).collect::<Vec<_>>()),
                 killed: mean_interval(&runs.iter().map(|r| r.killed).collect::<Vec<_>>()),
                 detained: mean_interval(&runs.iter().map(|r| r.detained).collect::<Vec<_>>()),
@@ -120,7 +128,15 @@ fn differences(base: &[RunMeasures], runs: &[RunMeasures]) -> Differences {
     Differences {
         outcome_shares: Outcome::NAMES
             .iter()
-            .map(|o| paired(&|r: &RunMeasures| f64::from(u8::from(r.outcome.as_str() == *o))))
+            .map(|o| {
+                // A difference of probabilities lies in [-1, 1] whatever the normal approximation says.
+                let e = paired(&|r: &RunMeasures| f64::from(u8::from(r.outcome.as_str() == *o)));
+                Estimate {
+                    lo: e.lo.max(-1.0),
+                    hi: e.hi.min(1.0),
+                    ..e
+                }
+            })
             .collect(),
         peak: paired(&|r| r.peak_people),
         killed: paired(&|r| r.killed),
@@ -132,7 +148,11 @@ fn differences(base: &[RunMeasures], runs: &[RunMeasures]) -> Differences {
 /// the normal interval it stays inside [0, 1] and is not empty at 0 or n.
 pub fn wilson(k: usize, n: usize) -> Estimate {
     if n == 0 {
-        return Estimate { value: f64::NAN, lo: 0.0, hi: 1.0 };
+        return Estimate {
+            value: f64::NAN,
+            lo: 0.0,
+            hi: 1.0,
+        };
     }
     let (z, n, p) = (1.96_f64, n as f64, k as f64 / n as f64);
     let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
@@ -148,7 +168,11 @@ pub fn wilson(k: usize, n: usize) -> Estimate {
 pub fn mean_interval(xs: &[f64]) -> Estimate {
     let n = xs.len() as f64;
     if xs.is_empty() {
-        return Estimate { value: f64::NAN, lo: f64::NAN, hi: f64::NAN };
+        return Estimate {
+            value: f64::NAN,
+            lo: f64::NAN,
+            hi: f64::NAN,
+        };
     }
     let mean = xs.iter().sum::<f64>() / n;
     let var = if xs.len() > 1 {

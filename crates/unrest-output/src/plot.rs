@@ -113,7 +113,11 @@ pub fn plot_intervals_svg(title: &str, panels: &[IntervalPanel]) -> Result<Strin
         let areas = charts.split_evenly((1, panels.len().max(1)));
         for (panel, area) in panels.iter().zip(&areas) {
             let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
-            let top = panel.rows.iter().map(|r| finite(r.3).max(finite(r.1))).fold(0.0, f64::max);
+            let top = panel
+                .rows
+                .iter()
+                .map(|r| finite(r.3).max(finite(r.1)))
+                .fold(0.0, f64::max);
             let top = if top > 0.0 { top * 1.08 } else { 1.0 };
             let mut chart = ChartBuilder::on(area)
                 .caption(&panel.title, ("sans-serif", 14))
@@ -126,15 +130,23 @@ pub fn plot_intervals_svg(title: &str, panels: &[IntervalPanel]) -> Result<Strin
                 .disable_y_mesh()
                 .disable_y_axis()
                 .x_labels(4)
+                .x_label_formatter(&|v| axis_number(*v))
                 .label_style(("sans-serif", 11))
                 .draw()
                 .map_err(|e| e.to_string())?;
             for (k, (_, v, lo, hi)) in panel.rows.iter().enumerate() {
                 let y = (rows - 1 - k) as f64;
                 let (lo, hi) = (finite(*lo).max(0.0), finite(*hi).min(top));
-                let colour = if k == 0 { RGBColor(40, 40, 40) } else { RGBColor(214, 39, 40) };
+                let colour = if k == 0 {
+                    RGBColor(40, 40, 40)
+                } else {
+                    RGBColor(214, 39, 40)
+                };
                 chart
-                    .draw_series(std::iter::once(PathElement::new(vec![(lo, y), (hi, y)], colour.stroke_width(2))))
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(lo, y), (hi, y)],
+                        colour.stroke_width(2),
+                    )))
                     .map_err(|e| e.to_string())?;
                 chart
                     .draw_series(std::iter::once(Circle::new((finite(*v), y), 4, colour.filled())))
@@ -154,6 +166,16 @@ pub fn plot_intervals_svg(title: &str, panels: &[IntervalPanel]) -> Result<Strin
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+/// An axis number: probabilities with two decimals, counts in k and M.
+fn axis_number(v: f64) -> String {
+    match v.abs() {
+        a if a >= 1e6 => format!("{:.1}M", v / 1e6),
+        a if a >= 1e4 => format!("{:.0}k", v / 1e3),
+        a if a >= 10.0 => format!("{v:.0}"),
+        _ => format!("{v:.2}"),
+    }
 }
 
 /// Most points drawn per line. The chart is 960 pixels wide, so more only

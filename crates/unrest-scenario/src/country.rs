@@ -309,7 +309,11 @@ fn drop_events(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), Scen
     let kinds: std::collections::BTreeSet<String> = events.iter().map(|e| field(e, "kind")).collect();
     events.retain(|e| !(field(e, "kind") == kind && field(e, "at").starts_with(at)));
     if events.len() == before {
-        let when = if at.is_empty() { String::new() } else { format!(" at {at}") };
+        let when = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" at {at}")
+        };
         let kinds: Vec<String> = kinds.into_iter().collect();
         return Err(fail(format!(
             "no `{kind}` event{when} to drop (the scenario's event kinds: {})",
@@ -324,10 +328,16 @@ fn drop_events(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), Scen
 /// file; it goes through the model's input rules like the file's own events.
 fn add_event(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), ScenarioError> {
     let fail = |msg: String| ScenarioError::at(Location::set_flag(key, raw), msg);
-    let parsed: toml::Table = toml::from_str(&format!("event = {raw}"))
-        .map_err(|e| fail(format!("an event is an inline table, {{at = \"...\", kind = \"...\", ...}}: {}", e.message())))?;
+    let parsed: toml::Table = toml::from_str(&format!("event = {raw}")).map_err(|e| {
+        fail(format!(
+            "an event is an inline table, {{at = \"...\", kind = \"...\", ...}}: {}",
+            e.message()
+        ))
+    })?;
     let Some(toml::Value::Table(event)) = parsed.get("event").cloned() else {
-        return Err(fail("an event is an inline table, {at = \"...\", kind = \"...\", ...}".into()));
+        return Err(fail(
+            "an event is an inline table, {at = \"...\", kind = \"...\", ...}".into(),
+        ));
     };
     for needed in ["at", "kind"] {
         if !event.contains_key(needed) {

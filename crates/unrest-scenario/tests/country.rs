@@ -149,17 +149,34 @@ fn dotted_overrides_reach_constituencies_regions_and_events() {
 fn variants_drop_and_add_dated_inputs() {
     let set = |k: &str, v: &str| CountryScenario::parse_with(SMALL, "t", &[(k.into(), v.into())]);
     assert!(set("events.drop", "hardship_shock").unwrap().spec.events.is_empty());
-    assert!(set("events.drop", "hardship_shock@2020-01-02").unwrap().spec.events.is_empty());
+    assert!(set("events.drop", "hardship_shock@2020-01-02")
+        .unwrap()
+        .spec
+        .events
+        .is_empty());
     let e = set("events.drop", "hardship_shock@2020-01-03").unwrap_err().to_string();
-    assert!(e.contains("no `hardship_shock` event at 2020-01-03") && e.contains("--set events.drop"), "{e}");
+    assert!(
+        e.contains("no `hardship_shock` event at 2020-01-03") && e.contains("--set events.drop"),
+        "{e}"
+    );
     let e = set("events.drop", "foreign_troops_in").unwrap_err().to_string();
     assert!(e.contains("kinds: hardship_shock"), "{e}");
-    let added = set("events.add", r#"{at = "2020-01-03", kind = "emergency", regions = ["A"]}"#).unwrap();
+    let added = set(
+        "events.add",
+        r#"{at = "2020-01-03", kind = "emergency", regions = ["A"]}"#,
+    )
+    .unwrap();
     assert_eq!(added.spec.events.len(), 2);
     assert_eq!(added.spec.events[1].at, "2020-01-03");
-    assert!(set("events.add", "{kind = \"emergency\"}").unwrap_err().to_string().contains("needs `at`"));
+    assert!(set("events.add", "{kind = \"emergency\"}")
+        .unwrap_err()
+        .to_string()
+        .contains("needs `at`"));
     assert!(set("events.add", "emergency").is_err());
-    assert!(set("events.add", r#"{at = "2020-01-03", kind = "party"}"#).is_err(), "unknown kinds are refused");
+    assert!(
+        set("events.add", r#"{at = "2020-01-03", kind = "party"}"#).is_err(),
+        "unknown kinds are refused"
+    );
 }
 
 proptest! {
