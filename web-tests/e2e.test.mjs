@@ -295,9 +295,10 @@ test("a lattice run stops at its steps, with its own schedule marked on the char
     await load(page, "epstein-run4"); // steps = 300; legitimacy jumps at t = 77
     await page.selectOption("#speed", "max");
     await page.click("#play");
-    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"), null, { timeout: 30_000 });
-    assert.equal(await stepCount(page), 300, "stopped at the scenario's last step");
+    await page.waitForFunction(() => /last step/.test(document.getElementById("notice").textContent), null, { timeout: 30_000 });
     assert.match(await page.textContent("#notice"), /last step \(300/);
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
+    assert.equal(await stepCount(page), 300, "stopped at the scenario's last step");
     const marked = await page.$$eval('#event-log li[data-event="schedule"]', (li) => li.map((x) => x.textContent));
     assert.deepEqual(marked, ["step 76: legitimacy → 0.7 (schedule)"]);
     assert.ok((await markerPixels(page)) > 20, "the jump is drawn on the chart");
