@@ -33,7 +33,7 @@ function startServer(args, port = 0) {
 }
 function stopServer(s) {
   return new Promise((resolve) => {
-    if (s.proc.exitCode !== null) return resolve();
+    if (s.proc.exitCode !== null || s.proc.signalCode !== null) return resolve();
     s.proc.removeAllListeners("exit");
     s.proc.on("exit", () => resolve());
     s.proc.kill("SIGTERM");
