@@ -948,6 +948,45 @@ mod tests {
     }
 
     #[test]
+    fn a_lattice_run_stops_at_its_steps_and_marks_its_schedule() {
+        let mut s = sim("epstein-run4");
+        assert_eq!(s.info().steps, 300);
+        let mut marked = Vec::new();
+        let mut n = 0;
+        while s.step().is_some() {
+            n += 1;
+            marked.extend(s.take_events());
+            assert!(n <= 300);
+        }
+        assert_eq!(n, 300);
+        assert_eq!(marked.len(), 1);
+        assert_eq!((marked[0].step, marked[0].event.as_str()), (76, "schedule"));
+        assert_eq!(marked[0].label, "legitimacy → 0.7 (schedule)");
+        assert!(s.end_notice().contains("300"));
+    }
+
+    #[test]
+    fn killed_counts_killings_not_deaths_of_old_age() {
+        // Peaceful coexistence (Model II): people die of old age, nobody is killed.
+        let mut s = sim("epstein-run6");
+        for _ in 0..200 {
+            s.step().unwrap();
+        }
+        assert!(s.counts().dead > 0, "deaths of old age");
+        assert_eq!(s.killed(), 0);
+        assert!(!s.frame().cells.contains(&(Cell::Killed as u8)));
+        // Lethal force kills, and those are counted.
+        let mut s = sim("epstein-run2");
+        s.set(Control::Legitimacy, 0.3).unwrap();
+        s.fire(PolicyEvent::LethalForce).unwrap();
+        for _ in 0..20 {
+            s.step().unwrap();
+        }
+        assert!(s.killed() > 0);
+        assert_eq!(s.killed(), u64::from(s.counts().dead));
+    }
+
+    #[test]
     fn history_keeps_what_the_chart_has_not_seen() {
         let mut h = History::default();
         for step in 0..5 {
