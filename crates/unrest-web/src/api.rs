@@ -75,7 +75,19 @@ async fn guard(
     if writes && !app.config.origin_allowed(origin, host) {
         return error(StatusCode::FORBIDDEN, "request from another site's page refused");
     }
-    next.run(req).await
+    let resp = next.run(req).await;
+    // The body limit's own answer is plain text: errors are JSON.
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than this server accepts ({} bytes)", app.config.max_body),
+        );
+    }
+    resp
 }
 
 /// A JSON error response.
@@ -342,7 +354,23 @@ async fn websocket(State(app): AppState, Path(id): Path<String>, headers: Header
 
 /// Turns a page message into a command, or says what is wrong with it.
 fn parse_command(app: &App, text: &str) -> Result<Command, String> {
-    let msg: ClientMsg = serde_json::from_str(text).map_err(|e| format!("bad message: {e}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("bad message: {e}"))?;
+    // serde ignores extra fields of a tagged enum's variants: refuse them here.
+    if let Some(obj) = value.as_object() {
+        let allowed: &[&str] = match obj.get("cmd").and_then(Value::as_str) {
+            Some("speed") => &["steps_per_second"],
+            Some("reset") => &["seed"],
+            Some("set") => &["param", "value"],
+            Some("fire") => &["event"],
+            Some("load") => &["scenario"],
+            Some("region") => &["index"],
+            _ => &[],
+        };
+        if let Some(k) = obj.keys().find(|k| *k != "cmd" && !allowed.contains(&k.as_str())) {
+            return Err(format!("bad message: unknown field {k:?}"));
+        }
+    }
+    let msg: ClientMsg = serde_json::from_value(value).map_err(|e| format!("bad message: {e}"))?;
     Ok(match msg {
         ClientMsg::Play => Command::Play,
         ClientMsg::Pause => Command::Pause,

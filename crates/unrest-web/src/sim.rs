@@ -140,7 +140,9 @@ impl Control {
         if value.is_finite() && (lo..=hi).contains(&value) {
             Ok(value)
         } else {
-            Err(format!("{self:?} must be between {lo} and {hi}, not {value}"))
+            // A huge value is shown as 1e308, not with its 309 digits.
+            let v = if value.abs() >= 1e6 { format!("{value:e}") } else { format!("{value}") };
+            Err(format!("{self:?} must be between {lo} and {hi}, not {v}"))
         }
     }
 }

@@ -71,8 +71,9 @@ async fn malformed_requests_get_errors_not_crashes() {
     let (s, _) = http(addr, "POST", &up, &[0xff, 0xfe, 0x00]).await;
     assert_eq!(s, 400);
     let big = vec![b'#'; 300 * 1024];
-    let (s, _) = http(addr, "POST", &up, &big).await;
+    let (s, b) = http(addr, "POST", &up, &big).await;
     assert_eq!(s, 413);
+    assert!(json(&b)["error"]["message"].as_str().unwrap().contains("larger"), "{b}");
     let huge = b"name = \"huge\"\n[params]\nwidth = 5000\nheight = 5000\n";
     let (s, b) = http(addr, "POST", &up, huge).await;
     assert_eq!(s, 422, "{b}");
@@ -147,11 +148,18 @@ async fn a_tab_plays_fires_events_and_survives_bad_messages() {
         r#"{"cmd": "speed", "steps_per_second": -1}"#,
         r#"{"cmd": "load", "scenario": "../../etc/passwd"}"#,
         r#"{"cmd": "reset", "seed": -4}"#,
+        r#"{"cmd": "play", "extra": 1}"#,
+        r#"{"cmd": "speed", "steps_per_second": 5, "extra": 1}"#,
     ] {
         send(&mut ws, bad).await;
         let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
         assert!(!e["message"].as_str().unwrap().is_empty(), "{bad}");
     }
+    // A huge value is named briefly, not with its 309 digits.
+    send(&mut ws, r#"{"cmd": "set", "param": "vision", "value": 1e308}"#).await;
+    let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
+    let m = e["message"].as_str().unwrap();
+    assert!(m.contains("1e308") && m.len() < 100, "{m}");
     ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
     until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
     // Refused by the model's state, not the parser: reported as a notice.
@@ -310,3 +318,4 @@ async fn a_country_shows_its_regions_and_opens_one() {
     assert_eq!(st["events"][0]["event"], "internet_shutdown");
     assert_eq!(st["policy"]["internet_shutdown"], true);
 }
+
