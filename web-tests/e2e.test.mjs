@@ -211,6 +211,8 @@ test("Model II's killed count leaves out deaths from old age", { timeout: 60_000
       return n;
     });
     assert.equal(yellow, 0, "no site is marked as a killing");
+    assert.equal(await page.isHidden('#legend li[data-code="6"]'), true, "nor listed in the legend");
+    assert.equal(await page.isVisible('#legend li[data-code="2"]'), true);
     assert.deepEqual(errors, []);
   });
 });
@@ -390,6 +392,16 @@ test("a country's chart and event list give dates and units", { timeout: 90_000 
     await page.click("#play");
     assert.match(await page.textContent("#event-log li"), /^step \d+ \(20\d\d-\d\d-\d\d \d\d:\d\d\): /);
     await page.waitForFunction(() => /date/.test(document.getElementById("chart").getAttribute("aria-label")));
+    // The selected tile is marked as such, apart from the focus ring.
+    await page.click('#regions button[data-region="1"]');
+    await page.waitForSelector('#regions button[data-region="1"][aria-current="true"]');
+    assert.equal(await page.$$eval("#regions button[aria-current]", (b) => b.length), 1);
+    await page.focus('#regions button[data-region="2"]');
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Shift+Tab");
+    const [sel, foc] = await page.$$eval('#regions button[data-region="1"], #regions button[data-region="2"]',
+      (b) => b.map((x) => { const c = getComputedStyle(x); return `${c.outlineStyle} ${c.boxShadow}`; }));
+    assert.notEqual(sel, foc, "focus does not look like selection");
     const label = await page.getAttribute("#chart", "aria-label");
     assert.match(label, /x axis: date \(UTC\), end of step; one step = 6 h/);
     assert.match(label, /y axis: agents \(1 agent = 100 people\)/);

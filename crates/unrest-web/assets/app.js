@@ -9,11 +9,13 @@ const CELLS = [
   { code: 0, name: "empty", color: "#f4f3ef", legend: false },
   { code: 1, name: "quiet", color: "#5b8fd6" },
   { code: 2, name: "active", color: "#e0452b" },
-  { code: 3, name: "jailed (on site)", color: "#8a8a8a" },
+  { code: 3, name: "jailed (on site)", color: "#8a8a8a", rare: true },
   { code: 4, name: "police", color: "#1d1d1f" },
-  { code: 5, name: "foreign forces", color: "#8d3fd1" },
-  { code: 6, name: "killed (last 10 steps)", color: "#f2b705" },
+  { code: 5, name: "foreign forces", color: "#8d3fd1", rare: true },
+  { code: 6, name: "killed (last 10 steps)", color: "#f2b705", rare: true },
 ];
+// States marked `rare` are listed in the legend only once a frame shows them
+// (jailed agents stay on their site only under some rules, and so on).
 const RGB = CELLS.map((c) => [1, 3, 5].map((i) => parseInt(c.color.slice(i, i + 2), 16)));
 
 // Chart series: index into a counts row [step, quiet, active, jailed, dead,
@@ -34,6 +36,7 @@ const state = {
   generation: 0,
   counts: [],
   stride: 1,
+  seenCells: {},
   events: [],
   playing: false,
   policy: {},
@@ -160,6 +163,11 @@ function onMessage(m) {
     state.info = m.info;
     state.counts = [];
     state.stride = 1;
+    state.seenCells = {};
+    for (const c of CELLS) {
+      const li = document.querySelector(`#legend li[data-code="${c.code}"]`);
+      if (li) li.hidden = !!c.rare;
+    }
     state.events = [];
     $("event-log").replaceChildren();
     $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}`;
@@ -495,6 +503,11 @@ function drawFrame(buf) {
   const octx = offscreen.getContext("2d");
   const img = octx.createImageData(cols, rows);
   for (let i = 0; i < cols * rows; i++) {
+    if (!state.seenCells[cells[i]]) {
+      state.seenCells[cells[i]] = true;
+      const li = document.querySelector(`#legend li[data-code="${cells[i]}"]`);
+      if (li) li.hidden = false;
+    }
     const rgb = RGB[cells[i]] || RGB[0];
     img.data[4 * i] = rgb[0];
     img.data[4 * i + 1] = rgb[1];
@@ -654,6 +667,8 @@ function drawLegend() {
   for (const c of CELLS) {
     if (c.legend === false) continue;
     const li = document.createElement("li");
+    li.dataset.code = c.code;
+    li.hidden = !!c.rare;
     const sw = document.createElement("i");
     sw.style.background = c.color;
     li.append(sw, c.name);
