@@ -592,8 +592,10 @@ function drawChart() {
       label = d.toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
       if (spanH <= 72) label += " " + d.toISOString().slice(11, 16);
     }
+    ctx.textAlign = k === 0 ? "left" : k === 5 ? "right" : "center";
     ctx.fillText(label, X(s), H - 22);
   }
+  ctx.textAlign = "center";
   // Axis titles, with units.
   const cal = state.info && state.info.calendar;
   const ppa = (state.info && state.info.people_per_agent) || 1;
