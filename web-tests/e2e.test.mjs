@@ -189,6 +189,14 @@ test("slider input from the keyboard or a click on the track is kept while playi
     await page.waitForTimeout(1500);
     const v = Number(await page.textContent("#legitimacy-val"));
     assert.ok(v > 0.2 && v < 0.4, `a click at 30% of the track sets L near 0.3 (server has ${v})`);
+    // Paused, the chart is redrawn at its new size when the window is resized.
+    await page.click("#play");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
+    await page.setViewportSize({ width: 1000, height: 900 });
+    await page.waitForFunction(() => {
+      const c = document.getElementById("chart");
+      return Math.abs(c.width - Math.round(c.clientWidth * (window.devicePixelRatio || 1))) <= 1;
+    }, null, { timeout: 5000 });
     assert.deepEqual(errors, []);
   });
 });

@@ -57,11 +57,7 @@ pub fn router(app: Arc<App>) -> Router {
 /// Refuses, before any handler runs, a request for another host name (DNS
 /// rebinding) and a POST or DELETE from another site's page (see
 /// [`Config::host_allowed`] and [`Config::origin_allowed`]).
-async fn guard(
-    State(app): AppState,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+async fn guard(State(app): AppState, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let headers = req.headers();
     let host = headers.get(header::HOST).map(|v| v.to_str().unwrap_or("\u{0}"));
     if !app.config.host_allowed(host) {
@@ -84,7 +80,10 @@ async fn guard(
     if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than this server accepts ({} bytes)", app.config.max_body),
+            format!(
+                "the request body is larger than this server accepts ({} bytes)",
+                app.config.max_body
+            ),
         );
     }
     resp
@@ -336,7 +335,11 @@ async fn websocket(State(app): AppState, Path(id): Path<String>, headers: Header
         Ok(s) => s,
         Err(r) => return r,
     };
-    let header_text = |h| headers.get(h).map(|v: &axum::http::HeaderValue| v.to_str().unwrap_or("\u{0}"));
+    let header_text = |h| {
+        headers
+            .get(h)
+            .map(|v: &axum::http::HeaderValue| v.to_str().unwrap_or("\u{0}"))
+    };
     if !app
         .config
         .origin_allowed(header_text(header::ORIGIN), header_text(header::HOST))

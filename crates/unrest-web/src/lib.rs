@@ -97,7 +97,14 @@ impl Config {
             Some(match authority.strip_prefix('[') {
                 Some(rest) => {
                     let (ip, tail) = rest.split_once(']')?;
-                    (ip, if tail.is_empty() { None } else { Some(tail.strip_prefix(':')?) })
+                    (
+                        ip,
+                        if tail.is_empty() {
+                            None
+                        } else {
+                            Some(tail.strip_prefix(':')?)
+                        },
+                    )
                 }
                 None => match authority.split_once(':') {
                     Some((name, port)) => (name, Some(port)),

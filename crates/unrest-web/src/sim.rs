@@ -141,7 +141,11 @@ impl Control {
             Ok(value)
         } else {
             // A huge value is shown as 1e308, not with its 309 digits.
-            let v = if value.abs() >= 1e6 { format!("{value:e}") } else { format!("{value}") };
+            let v = if value.abs() >= 1e6 {
+                format!("{value:e}")
+            } else {
+                format!("{value}")
+            };
             Err(format!("{self:?} must be between {lo} and {hi}, not {v}"))
         }
     }
@@ -1014,7 +1018,10 @@ mod tests {
         assert!(h.len() > HISTORY_CAP / 2);
         let s = h.stride();
         assert!(s >= 8);
-        assert!(steps[..steps.len() - 1].windows(2).all(|w| w[1] - w[0] == s), "evenly spaced");
+        assert!(
+            steps[..steps.len() - 1].windows(2).all(|w| w[1] - w[0] == s),
+            "evenly spaced"
+        );
         // A tab that saw step 100 gets what was kept after it.
         assert!(h.since(Some(100)).all(|r| r[0] > 100));
     }

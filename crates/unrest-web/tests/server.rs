@@ -222,7 +222,10 @@ async fn websockets_from_other_sites_are_refused_on_loopback() {
             .into_client_request()
             .unwrap();
         req.headers_mut().insert("Origin", origin.parse().unwrap());
-        assert!(tokio_tungstenite::connect_async(req).await.is_err(), "{origin} accepted");
+        assert!(
+            tokio_tungstenite::connect_async(req).await.is_err(),
+            "{origin} accepted"
+        );
     }
 }
 
@@ -237,17 +240,30 @@ async fn other_host_names_and_cross_site_posts_are_refused_on_loopback() {
     assert_eq!(s, 403, "{b}");
     assert!(json(&b)["error"]["message"].as_str().unwrap().contains("Host"));
     assert_eq!(http_with(addr, "GET", "/", &[("Host", &evil)], b"").await.0, 403);
-    assert_eq!(http_with(addr, "GET", "/api/status", &[("Host", "127.0.0.1:1")], b"").await.0, 403);
+    assert_eq!(
+        http_with(addr, "GET", "/api/status", &[("Host", "127.0.0.1:1")], b"")
+            .await
+            .0,
+        403
+    );
     // Loopback names on this port are fine.
     for host in [me.clone(), format!("localhost:{port}"), format!("[::1]:{port}")] {
-        assert_eq!(http_with(addr, "GET", "/api/status", &[("Host", &host)], b"").await.0, 200, "{host}");
+        assert_eq!(
+            http_with(addr, "GET", "/api/status", &[("Host", &host)], b"").await.0,
+            200,
+            "{host}"
+        );
     }
     // A simple (text/plain) POST from another site's page cannot fill the slots.
     let (s, b) = http_with(
         addr,
         "POST",
         "/api/sessions",
-        &[("Host", &me), ("Origin", "http://evil.example"), ("Content-Type", "text/plain")],
+        &[
+            ("Host", &me),
+            ("Origin", "http://evil.example"),
+            ("Content-Type", "text/plain"),
+        ],
         b"",
     )
     .await;
@@ -256,7 +272,10 @@ async fn other_host_names_and_cross_site_posts_are_refused_on_loopback() {
         addr,
         "POST",
         "/api/sessions",
-        &[("Host", &me), ("Origin", &format!("http://localhost:{}", port.wrapping_add(1)))],
+        &[
+            ("Host", &me),
+            ("Origin", &format!("http://localhost:{}", port.wrapping_add(1))),
+        ],
         b"",
     )
     .await;
@@ -318,4 +337,3 @@ async fn a_country_shows_its_regions_and_opens_one() {
     assert_eq!(st["events"][0]["event"], "internet_shutdown");
     assert_eq!(st["policy"]["internet_shutdown"], true);
 }
-
