@@ -412,7 +412,9 @@ test("a country's chart and event list give dates and units", { timeout: 90_000 
     assert.notEqual(sel, foc, "focus does not look like selection");
     const label = await page.getAttribute("#chart", "aria-label");
     assert.match(label, /x axis: date \(UTC\), end of step; one step = 6 h/);
-    assert.match(label, /y axis: agents \(1 agent = 100 people\)/);
+    assert.match(label, /y axis: agents \(1 agent = 100 people\), log scale/, "log scale by default on a country");
+    await page.uncheck("#log-scale");
+    await page.waitForFunction(() => !/log scale/.test(document.getElementById("chart").getAttribute("aria-label")));
     assert.deepEqual(errors, []);
   });
 });

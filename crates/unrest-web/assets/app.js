@@ -172,6 +172,8 @@ function onMessage(m) {
     $("event-log").replaceChildren();
     $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}`;
     buildRegions(m.info);
+    // A country's quiet count dwarfs its actives: log scale by default there.
+    $("log-scale").checked = m.info.kind === "country";
     $("scenario-desc").textContent = m.info.description;
     $("sampling").textContent = `Lattice: ${m.info.sampling}.`;
     $("seed").value = m.info.seedText || m.info.seed;
@@ -398,6 +400,7 @@ function wireControls() {
       : `${o.title || o.value} — press Load to start it (now running: ${state.info.name}).`;
   };
   window.addEventListener("resize", () => (state.chartDirty = true));
+  $("log-scale").onchange = () => (state.chartDirty = true);
   $("upload").onchange = async (e) => {
     const file = e.target.files[0];
     e.target.value = "";
@@ -569,15 +572,22 @@ function drawChart() {
   for (const row of data) for (const s of SERIES) ymax = Math.max(ymax, row[s.idx]);
   ymax = niceCeil(ymax);
   const X = (step) => pad.l + ((step - x0) / (x1 - x0)) * pw;
-  const Y = (v) => pad.t + ph - (v / ymax) * ph;
+  // Log scale: log10(1 + v), so 0 stays at the bottom and small counts
+  // (a country's actives next to its quiet millions) get room.
+  const log = $("log-scale").checked;
+  const f = log ? (v) => Math.log10(1 + v) : (v) => v;
+  const Y = (v) => pad.t + ph - (f(v) / f(ymax)) * ph;
 
   // Axes and grid.
   ctx.strokeStyle = "#e4e2dc";
   ctx.fillStyle = "#6b6b70";
   ctx.font = "11px system-ui, sans-serif";
   ctx.lineWidth = 1;
-  for (let k = 0; k <= 4; k++) {
-    const v = (ymax * k) / 4, y = Y(v);
+  const ticks = [];
+  if (log) for (let v = 1; v <= ymax; v *= 10) ticks.push(v === 1 ? 0 : v);
+  else for (let k = 0; k <= 4; k++) ticks.push((ymax * k) / 4);
+  for (const v of ticks) {
+    const y = Y(v);
     ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(pad.l + pw, y); ctx.stroke();
     ctx.textAlign = "right"; ctx.fillText(short(v), pad.l - 4, y + 4);
   }
@@ -600,7 +610,7 @@ function drawChart() {
   const cal = state.info && state.info.calendar;
   const ppa = (state.info && state.info.people_per_agent) || 1;
   const xTitle = cal ? `date (UTC), end of step; one step = ${cal.step_hours} h` : "step";
-  const yTitle = ppa !== 1 ? `agents (1 agent = ${short(ppa)} people)` : "agents";
+  const yTitle = (ppa !== 1 ? `agents (1 agent = ${short(ppa)} people)` : "agents") + (log ? ", log scale" : "");
   const aria = `counts over time; x axis: ${xTitle}; y axis: ${yTitle}`;
   if (canvas.getAttribute("aria-label") !== aria) canvas.setAttribute("aria-label", aria);
   ctx.fillText(xTitle, pad.l + pw / 2, H - 6);
