@@ -51,7 +51,8 @@ done
 echo "e2e-web: server at $URL" >&2
 
 cd web-tests
-if ! UNREST_URL=$URL UNREST_SCREENSHOT=$OUT/web.png node --test e2e.test.mjs; then
+# UNREST_BIN lets the tests start servers of their own (restarts, a full server).
+if ! UNREST_URL=$URL UNREST_BIN=$BIN UNREST_SCREENSHOT=$OUT/web.png node --test --test-concurrency=1 e2e.test.mjs; then
   echo "e2e-web: FAILED; server log ($LOG):" >&2
   tail -n 30 "$LOG" >&2
   exit 1

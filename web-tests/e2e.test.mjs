@@ -6,11 +6,39 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
+import { spawn } from "node:child_process";
 import { chromium } from "playwright-core";
 
 const URL = process.env.UNREST_URL;
 const SHOT = process.env.UNREST_SCREENSHOT || "target/e2e/web.png";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const BIN = process.env.UNREST_BIN;
+
+// A server of the test's own: `unrest serve ARGS... --port PORT` (0: any
+// free port); resolves with its URL and port once it prints them.
+function startServer(args, port = 0) {
+  assert.ok(BIN, "UNREST_BIN must name the unrest binary");
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ["serve", ...args, "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const look = (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) resolve({ proc, url: m[0], port: Number(m[1]) });
+    };
+    proc.stdout.on("data", look);
+    proc.stderr.on("data", look);
+    proc.on("exit", (code) => reject(new Error(`unrest serve exited (${code}): ${out}`)));
+  });
+}
+function stopServer(s) {
+  return new Promise((resolve) => {
+    if (s.proc.exitCode !== null || s.proc.signalCode !== null) return resolve();
+    s.proc.removeAllListeners("exit");
+    s.proc.on("exit", () => resolve());
+    s.proc.kill("SIGTERM");
+  });
+}
 
 // Pixels of the chart canvas in the event-marker colour (#8d3fd1).
 async function markerPixels(page) {
@@ -32,7 +60,9 @@ const counts = async (page) => ({
   jailed: Number(await page.textContent("#count-jailed")),
 });
 
-test("the live view plays, marks a fired event and shows a broken upload's place", { timeout: 120_000 }, async () => {
+// A fresh browser profile with one page on `url` (the test server by
+// default), connected; `fn(page, errors)` runs with it, then all is closed.
+async function withPage(fn, url = URL, waitConnected = true) {
   assert.ok(URL, "UNREST_URL must name the running server");
   const profile = mkdtempSync(join(tmpdir(), "unrest-e2e-"));
   const ctx = await chromium.launchPersistentContext(profile, {
@@ -48,11 +78,31 @@ test("the live view plays, marks a fired event and shows a broken upload's place
   try {
     const page = ctx.pages()[0] || (await ctx.newPage());
     page.on("pageerror", (e) => errors.push(String(e)));
-    // The page must not reach anything but this server.
+    // The page must not reach anything but its server.
+    const origin = new globalThis.URL(url).origin;
     await page.route("**/*", (route) =>
-      route.request().url().startsWith(URL.replace(/\/$/, "")) ? route.continue() : route.abort());
-    await page.goto(URL);
-    await page.waitForFunction(() => document.getElementById("connection").textContent === "connected");
+      route.request().url().startsWith(origin) ? route.continue() : route.abort());
+    await page.goto(url);
+    if (waitConnected) await page.waitForFunction(() => document.getElementById("connection").textContent === "connected");
+    await fn(page, errors);
+  } finally {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+const stepCount = (page) => page.textContent("#step-count").then(Number);
+async function waitSteps(page, n, timeout = 20_000) {
+  await page.waitForFunction((n) => Number(document.getElementById("step-count").textContent) >= n, n, { timeout });
+}
+async function load(page, name) {
+  await page.selectOption("#scenario-picker", name);
+  await page.click("#load");
+  await page.waitForFunction((n) => document.getElementById("scenario-title").textContent.startsWith(n + " "), name);
+}
+
+test("the live view plays, marks a fired event and shows a broken upload's place", { timeout: 120_000 }, async () => {
+  await withPage(async (page, errors) => {
     await page.waitForFunction(() => document.getElementById("scenario-title").textContent.includes("40×40"));
     const before = await counts(page);
     assert.equal(before.step, 0);
@@ -120,8 +170,251 @@ test("the live view plays, marks a fired event and shows a broken upload's place
     await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
     await page.screenshot({ path: SHOT.replace(/\.png$/, "-country.png"), fullPage: true });
     assert.deepEqual(errors, [], "no script errors on the page");
+  });
+});
+
+test("slider input from the keyboard or a click on the track is kept while playing", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await page.selectOption("#speed", "25");
+    await page.click("#play");
+    await waitSteps(page, 3);
+    await page.focus("#legitimacy");
+    for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowLeft");
+    await page.waitForTimeout(1500);
+    assert.equal(await page.inputValue("#legitimacy"), "0.72", "arrow keys move L from 0.82 to 0.72");
+    assert.equal(await page.textContent("#legitimacy-val"), "0.72", "and the server reports it");
+    // A click on the track at about 30%.
+    const box = await page.locator("#legitimacy").boundingBox();
+    await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.waitForTimeout(1500);
+    const v = Number(await page.textContent("#legitimacy-val"));
+    assert.ok(v > 0.2 && v < 0.4, `a click at 30% of the track sets L near 0.3 (server has ${v})`);
+    // Paused, the chart is redrawn at its new size when the window is resized.
+    await page.click("#play");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
+    await page.setViewportSize({ width: 1000, height: 900 });
+    await page.waitForFunction(() => {
+      const c = document.getElementById("chart");
+      return Math.abs(c.width - Math.round(c.clientWidth * (window.devicePixelRatio || 1))) <= 1;
+    }, null, { timeout: 5000 });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("Model II's killed count leaves out deaths from old age", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "epstein-run6");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await waitSteps(page, 400, 30_000);
+    await page.click("#play");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
+    // Peaceful coexistence: people die of old age, nobody is killed.
+    assert.equal(await page.textContent("#count-dead"), "0");
+    const yellow = await page.evaluate(() => {
+      const c = document.getElementById("lattice");
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] === 0xf2 && d[i + 1] === 0xb7 && d[i + 2] === 0x05) n++;
+      return n;
+    });
+    assert.equal(yellow, 0, "no site is marked as a killing");
+    assert.equal(await page.isHidden('#legend li[data-code="6"]'), true, "nor listed in the legend");
+    assert.equal(await page.isVisible('#legend li[data-code="2"]'), true);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("after a long server outage the tab reconnects, and its scenario and seed come back", { timeout: 90_000 }, async () => {
+  let server = await startServer(["epstein-run2"]);
+  try {
+    await withPage(async (page, errors) => {
+      await load(page, "epstein-run1");
+      await page.fill("#seed", "9");
+      await page.click("#reset");
+      await page.waitForFunction(() => document.getElementById("seed").value === "9");
+      await page.selectOption("#speed", "5");
+      await page.click("#step");
+      await waitSteps(page, 1);
+      // Down for 6 s: longer than the page's three quick retries.
+      await stopServer(server);
+      await page.waitForFunction(() => document.getElementById("connection").textContent.includes("reconnecting"));
+      await page.click("#step");
+      assert.match(await page.textContent("#notice"), /not connected/, "a command while disconnected is not silently dropped");
+      await page.waitForTimeout(6000);
+      server = await startServer(["epstein-run2"], server.port);
+      await page.waitForFunction(() => document.getElementById("connection").textContent === "connected", null, { timeout: 20_000 });
+      await page.waitForFunction(() => document.getElementById("scenario-title").textContent.startsWith("epstein-run1 "));
+      assert.equal(await page.inputValue("#seed"), "9");
+      assert.match(await page.textContent("#notice"), /lost this tab's simulation.*epstein-run1.*seed 9/);
+      assert.equal(await page.inputValue("#scenario-picker"), "epstein-run1");
+      // The speed shown is the session's: 5 steps/s.
+      await page.click("#play");
+      await page.waitForTimeout(2000);
+      await page.click("#play");
+      const n = await stepCount(page);
+      assert.ok(n >= 4 && n <= 16, `about 10 steps in 2 s at 5/s, not ${n}`);
+      assert.deepEqual(errors, [], "no uncaught errors (no 'Failed to fetch')");
+    }, server.url);
   } finally {
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
+    await stopServer(server);
   }
+});
+
+test("a quick server restart brings back an uploaded scenario and says so", { timeout: 60_000 }, async () => {
+  let server = await startServer(["epstein-run2"]);
+  try {
+    await withPage(async (page, errors) => {
+      await page.setInputFiles("#upload", {
+        name: "my-run.toml",
+        mimeType: "text/plain",
+        buffer: Buffer.from('name = "my-run"\n[params]\nwidth = 30\nheight = 20\n'),
+      });
+      await page.waitForFunction(() => document.getElementById("scenario-title").textContent.startsWith("my-run "));
+      await stopServer(server);
+      server = await startServer(["epstein-run2"], server.port);
+      await page.waitForFunction(() => /lost this tab's simulation/.test(document.getElementById("notice").textContent), null, { timeout: 20_000 });
+      await page.waitForFunction(() => document.getElementById("scenario-title").textContent.startsWith("my-run "));
+      assert.match(await page.textContent("#notice"), /my-run\.toml was uploaded again/);
+      assert.deepEqual(errors, []);
+    }, server.url);
+  } finally {
+    await stopServer(server);
+  }
+});
+
+test("a busy server's tab gets its simulation once a slot frees", { timeout: 60_000 }, async () => {
+  const server = await startServer(["epstein-run2", "--max-sessions", "1"]);
+  try {
+    const first = await (await fetch(server.url + "api/sessions", { method: "POST" })).json();
+    await withPage(async (page, errors) => {
+      await page.waitForFunction(() => document.getElementById("connection").textContent.includes("busy"));
+      await fetch(server.url + "api/sessions/" + first.id, { method: "DELETE" });
+      await page.waitForFunction(() => document.getElementById("connection").textContent === "connected", null, { timeout: 20_000 });
+      await page.click("#step");
+      await waitSteps(page, 1);
+      assert.deepEqual(errors, []);
+    }, server.url, false);
+  } finally {
+    await stopServer(server);
+  }
+});
+
+test("a lattice run stops at its steps, with its own schedule marked on the chart", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "epstein-run4"); // steps = 300; legitimacy jumps at t = 77
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForFunction(() => /last step/.test(document.getElementById("notice").textContent), null, { timeout: 30_000 });
+    assert.match(await page.textContent("#notice"), /last step \(300/);
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
+    assert.equal(await stepCount(page), 300, "stopped at the scenario's last step");
+    const marked = await page.$$eval('#event-log li[data-event="schedule"]', (li) => li.map((x) => x.textContent));
+    assert.deepEqual(marked, ["step 76: legitimacy → 0.7 (schedule)"]);
+    assert.ok((await markerPixels(page)) > 20, "the jump is drawn on the chart");
+    // Slider moves are marked too, once per step.
+    await page.click("#reset");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) === 0);
+    await page.focus("#legitimacy");
+    for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowRight");
+    await page.waitForTimeout(300);
+    await page.click("#step");
+    await page.waitForSelector('#event-log li[data-event="set"]');
+    assert.deepEqual(await page.$$eval('#event-log li[data-event="set"]', (li) => li.map((x) => x.textContent)),
+      ["step 0: legitimacy → 0.95 (slider)"]);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("at 25 steps/s every step is drawn", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await page.selectOption("#speed", "25");
+    await page.evaluate(() => {
+      window.seen = [];
+      new MutationObserver(() => window.seen.push(Number(document.getElementById("step-count").textContent)))
+        .observe(document.getElementById("step-count"), { childList: true, characterData: true, subtree: true });
+    });
+    await page.click("#play");
+    await page.waitForTimeout(4000);
+    await page.click("#play");
+    const seen = await page.evaluate(() => window.seen);
+    const gaps = seen.slice(1).map((v, i) => v - seen[i]).filter((d) => d > 0);
+    const skipped = gaps.filter((d) => d > 1).length;
+    assert.ok(gaps.length >= 60, `about 100 updates in 4 s, got ${gaps.length}`);
+    assert.ok(skipped <= gaps.length * 0.15, `${skipped} of ${gaps.length} updates skipped a step`);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("messages do not go stale, the picker follows uploads, odd inputs get clear answers", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    // A refused event's notice goes with the next command.
+    await page.click('button[data-on="foreign_troops_out"]');
+    await page.waitForFunction(() => /no foreign force/.test(document.getElementById("notice").textContent));
+    await page.click('button[data-on="concession"]');
+    await page.waitForSelector('#event-log li[data-event="concession"]');
+    assert.equal(await page.textContent("#notice"), "");
+    // A non-UTF-8 file is reported as such.
+    await page.setInputFiles("#upload", { name: "latin1.toml", mimeType: "text/plain", buffer: Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0x22, 0xe9, 0x22, 0x0a]) });
+    await page.waitForSelector("#upload-error:not([hidden])");
+    assert.match(await page.textContent("#upload-error"), /latin1\.toml: .*not UTF-8/);
+    // An upload: the picker shows it; Load then starts it again.
+    await page.setInputFiles("#upload", { name: "my-run.toml", mimeType: "text/plain", buffer: Buffer.from('name = "my-run"\n[params]\nwidth = 30\nheight = 20\n') });
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.startsWith("my-run "));
+    assert.equal(await page.isHidden("#upload-error"), true, "the old upload error went");
+    assert.match(await page.$eval("#scenario-picker", (p) => p.selectedOptions[0].textContent), /my-run/);
+    await page.click("#step");
+    await waitSteps(page, 1);
+    await page.click("#load");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) === 0);
+    assert.match(await page.textContent("#scenario-title"), /^my-run /);
+    // Choosing another built-in shows its summary before Load.
+    await page.selectOption("#scenario-picker", "epstein-run1");
+    assert.match(await page.textContent("#scenario-desc"), /press Load/);
+    // Large seeds keep every digit; too large ones are refused on the page.
+    await load(page, "epstein-run1");
+    await page.fill("#seed", "9007199254740993");
+    await page.click("#reset");
+    await page.waitForFunction(() => document.getElementById("seed").value === "9007199254740993");
+    await page.fill("#seed", "18446744073709551615");
+    await page.click("#reset");
+    await page.waitForFunction(() => document.getElementById("seed").value === "18446744073709551615");
+    await page.fill("#seed", "99999999999999999999999");
+    await page.click("#reset");
+    assert.match(await page.textContent("#notice"), /at most 18446744073709551615/);
+    // The event list's numbers are not cut off from item 10 on.
+    for (let i = 0; i < 10; i++) await page.click('button[data-on="concession"]');
+    await page.waitForFunction(() => document.querySelectorAll("#event-log li").length >= 10);
+    const pad = await page.$eval("#event-log", (ol) => parseFloat(getComputedStyle(ol).paddingLeft));
+    assert.ok(pad >= 30, `room for "10." in the list margin (${pad} px)`);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a country's chart and event list give dates and units", { timeout: 90_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "kazakhstan-2022");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForSelector("#event-log li", { timeout: 60_000 });
+    await page.click("#play");
+    assert.match(await page.textContent("#event-log li"), /^step \d+ \(20\d\d-\d\d-\d\d \d\d:\d\d\): /);
+    await page.waitForFunction(() => /date/.test(document.getElementById("chart").getAttribute("aria-label")));
+    // The selected tile is marked as such, apart from the focus ring.
+    await page.click('#regions button[data-region="1"]');
+    await page.waitForSelector('#regions button[data-region="1"][aria-current="true"]');
+    assert.equal(await page.$$eval("#regions button[aria-current]", (b) => b.length), 1);
+    await page.focus('#regions button[data-region="2"]');
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Shift+Tab");
+    const [sel, foc] = await page.$$eval('#regions button[data-region="1"], #regions button[data-region="2"]',
+      (b) => b.map((x) => { const c = getComputedStyle(x); return `${c.outlineStyle} ${c.boxShadow}`; }));
+    assert.notEqual(sel, foc, "focus does not look like selection");
+    const label = await page.getAttribute("#chart", "aria-label");
+    assert.match(label, /x axis: date \(UTC\), end of step; one step = 6 h/);
+    assert.match(label, /y axis: agents \(1 agent = 100 people\), log scale/, "log scale by default on a country");
+    await page.uncheck("#log-scale");
+    await page.waitForFunction(() => !/log scale/.test(document.getElementById("chart").getAttribute("aria-label")));
+    assert.deepEqual(errors, []);
+  });
 });

@@ -50,7 +50,43 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/sessions/{id}/ws", get(websocket))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such page or endpoint") })
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&app), guard))
         .with_state(app)
+}
+
+/// Refuses, before any handler runs, a request for another host name (DNS
+/// rebinding) and a POST or DELETE from another site's page (see
+/// [`Config::host_allowed`] and [`Config::origin_allowed`]).
+async fn guard(State(app): AppState, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = req.headers();
+    let host = headers.get(header::HOST).map(|v| v.to_str().unwrap_or("\u{0}"));
+    if !app.config.host_allowed(host) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "this server answers only requests for its loopback address (Host header refused)",
+        );
+    }
+    let writes = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let origin = headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("\u{0}"));
+    if writes && !app.config.origin_allowed(origin, host) {
+        return error(StatusCode::FORBIDDEN, "request from another site's page refused");
+    }
+    let resp = next.run(req).await;
+    // The body limit's own answer is plain text: errors are JSON.
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if resp.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is larger than this server accepts ({} bytes)",
+                app.config.max_body
+            ),
+        );
+    }
+    resp
 }
 
 /// A JSON error response.
@@ -289,17 +325,24 @@ pub enum ClientMsg {
 /// Largest WebSocket message accepted from a page; commands are tiny and
 /// scenario files go through the upload endpoint.
 pub const MAX_WS_MESSAGE: usize = 16 * 1024;
-/// Shortest interval between two updates sent to one tab.
-const SEND_INTERVAL: Duration = Duration::from_millis(40);
+/// Shortest interval between two updates sent to one tab: the session's
+/// frame interval, so the two never beat against each other and drop steps
+/// at 25 steps per second.
+const SEND_INTERVAL: Duration = crate::session::FRAME_INTERVAL;
 
 async fn websocket(State(app): AppState, Path(id): Path<String>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
     let session = match session(&app, &id) {
         Ok(s) => s,
         Err(r) => return r,
     };
+    let header_text = |h| {
+        headers
+            .get(h)
+            .map(|v: &axum::http::HeaderValue| v.to_str().unwrap_or("\u{0}"))
+    };
     if !app
         .config
-        .origin_allowed(headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()))
+        .origin_allowed(header_text(header::ORIGIN), header_text(header::HOST))
     {
         return error(StatusCode::FORBIDDEN, "WebSocket from another site refused");
     }
@@ -314,7 +357,23 @@ async fn websocket(State(app): AppState, Path(id): Path<String>, headers: Header
 
 /// Turns a page message into a command, or says what is wrong with it.
 fn parse_command(app: &App, text: &str) -> Result<Command, String> {
-    let msg: ClientMsg = serde_json::from_str(text).map_err(|e| format!("bad message: {e}"))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("bad message: {e}"))?;
+    // serde ignores extra fields of a tagged enum's variants: refuse them here.
+    if let Some(obj) = value.as_object() {
+        let allowed: &[&str] = match obj.get("cmd").and_then(Value::as_str) {
+            Some("speed") => &["steps_per_second"],
+            Some("reset") => &["seed"],
+            Some("set") => &["param", "value"],
+            Some("fire") => &["event"],
+            Some("load") => &["scenario"],
+            Some("region") => &["index"],
+            _ => &[],
+        };
+        if let Some(k) = obj.keys().find(|k| *k != "cmd" && !allowed.contains(&k.as_str())) {
+            return Err(format!("bad message: unknown field {k:?}"));
+        }
+    }
+    let msg: ClientMsg = serde_json::from_value(value).map_err(|e| format!("bad message: {e}"))?;
     Ok(match msg {
         ClientMsg::Play => Command::Play,
         ClientMsg::Pause => Command::Pause,
@@ -422,26 +481,11 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
             "generation": p.generation,
             "info": info,
             "legend": legend,
-            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills"],
+            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed"],
         });
         out.push(Message::Text(m.to_string().into()));
     }
-    let counts: Vec<[u64; 8]> = p
-        .history
-        .since(cursor.last_step)
-        .map(|c| {
-            [
-                c.step,
-                c.quiet.into(),
-                c.active.into(),
-                c.jailed.into(),
-                c.dead.into(),
-                c.cops.into(),
-                c.arrests.into(),
-                c.kills.into(),
-            ]
-        })
-        .collect();
+    let counts: Vec<&crate::sim::Row> = p.history.since(cursor.last_step).collect();
     cursor.last_step = p.history.last_step().or(cursor.last_step);
     let events = p.events.get(cursor.events..).unwrap_or_default();
     cursor.events = p.events.len();

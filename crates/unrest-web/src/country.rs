@@ -102,6 +102,11 @@ impl LiveModel for CountrySim {
             },
             regions: names,
             region: Some(self.region),
+            calendar: Some(crate::sim::CalendarInfo {
+                start: self.country.calendar().start.format("%Y-%m-%dT%H:%M:%S").to_string(),
+                step_hours: self.country.calendar().step_hours,
+            }),
+            people_per_agent: self.country.spec().scale,
         }
     }
 
@@ -118,6 +123,10 @@ impl LiveModel for CountrySim {
         }
         self.country.step();
         Some(self.counts())
+    }
+
+    fn killed(&self) -> u64 {
+        self.counts().dead.into()
     }
 
     fn counts(&self) -> Counts {

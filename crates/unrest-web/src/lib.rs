@@ -43,10 +43,15 @@ pub struct Config {
     pub max_body: usize,
     /// Largest lattice (in sites) a session may run.
     pub max_sites: usize,
-    /// When the server listens on loopback only, WebSockets from pages of
-    /// other origins are refused, so a web site open in the same browser
-    /// cannot drive the simulations.
+    /// When the server listens on loopback only, it answers only requests
+    /// addressed to a loopback name (the `Host` header: no DNS rebinding), and
+    /// refuses WebSockets and POST/DELETE requests from pages of any other
+    /// origin, so a web site open in the same browser can neither drive nor
+    /// fill its simulations.
     pub loopback: bool,
+    /// The port the server listens on (set by [`serve`]); a loopback `Host`
+    /// or `Origin` must name it.
+    pub port: Option<u16>,
 }
 
 impl Config {
@@ -58,29 +63,76 @@ impl Config {
             max_body: 256 * 1024,
             max_sites: 4_000_000,
             loopback: true,
+            port: None,
         }
     }
 
-    /// Whether a WebSocket with this `Origin` header may connect: without one
-    /// (not a browser) always; from a browser, when loopback-only, only from
-    /// a loopback origin.
-    pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
+    /// Whether a request with this `Host` header may be answered: always
+    /// when not loopback-only or without one (not a browser); else only
+    /// when it names a loopback address or `localhost`, on this server's port.
+    pub fn host_allowed(&self, host: Option<&str>) -> bool {
+        let Some(host) = host else { return true };
+        !self.loopback || self.loopback_authority(host)
+    }
+
+    /// Whether a WebSocket or a POST/DELETE with this `Origin` header may go
+    /// on: without one (not a browser) always; when loopback-only, only from
+    /// this very server's page, `http://` and the request's own `Host`.
+    pub fn origin_allowed(&self, origin: Option<&str>, host: Option<&str>) -> bool {
         let Some(origin) = origin else { return true };
         if !self.loopback {
             return true;
         }
-        let host = origin.split("://").nth(1).unwrap_or("").trim_end_matches('/');
-        let host = match host.strip_prefix('[') {
-            Some(rest) => rest.split(']').next().unwrap_or(""),
-            None => host.split(':').next().unwrap_or(""),
+        let Some(authority) = origin.strip_prefix("http://") else {
+            return false;
         };
-        host == "localhost" || host == "::1" || host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+        let same_host = host.is_some_and(|h| h.eq_ignore_ascii_case(authority));
+        same_host && self.loopback_authority(authority)
+    }
+
+    /// `localhost`, `[::1]` or a 127.x.x.x address, with this server's port
+    /// (when known; no port means 80).
+    fn loopback_authority(&self, authority: &str) -> bool {
+        let split = || -> Option<(&str, Option<&str>)> {
+            Some(match authority.strip_prefix('[') {
+                Some(rest) => {
+                    let (ip, tail) = rest.split_once(']')?;
+                    (
+                        ip,
+                        if tail.is_empty() {
+                            None
+                        } else {
+                            Some(tail.strip_prefix(':')?)
+                        },
+                    )
+                }
+                None => match authority.split_once(':') {
+                    Some((name, port)) => (name, Some(port)),
+                    None => (authority, None),
+                },
+            })
+        };
+        let Some((name, port)) = split() else { return false };
+        let port = match port {
+            None => 80,
+            Some(p) => match p.parse::<u16>() {
+                Ok(p) => p,
+                Err(_) => return false,
+            },
+        };
+        if self.port.is_some_and(|mine| mine != port) {
+            return false;
+        }
+        name.eq_ignore_ascii_case("localhost")
+            || name.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback())
+            || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 
 /// Serves on `listener` until the process ends, dropping idle sessions in
 /// the background.
-pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, mut config: Config) -> std::io::Result<()> {
+    config.port = Some(listener.local_addr()?.port());
     let registry = Arc::new(Registry::new(config.max_sessions, config.idle_timeout));
     let reaper = Arc::clone(&registry);
     let every = (config.idle_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(15));

@@ -16,10 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use unrest_core::Counts;
 use unrest_scenario::AnyScenario;
 
-use crate::sim::{build, Control, FiredEvent, History, LiveModel, ModelInfo, PolicyEvent};
+use crate::sim::{build, row, Control, FiredEvent, History, LiveModel, ModelInfo, PolicyEvent, Row};
 
 /// What a tab asks of its simulation (already validated).
 #[derive(Debug)]
@@ -213,11 +212,23 @@ fn new_session_id() -> String {
     format!("{:016x}{:016x}", words[0], words[1])
 }
 
-const ENDED: &str = "the scenario has reached its last step (its calendar has ended)";
+/// Frames are encoded at most this often while playing fast (about 33 per
+/// second). It is shorter than the step period of 25 steps per second, so
+/// that at that speed and below every step gets its frame.
+pub const FRAME_INTERVAL: Duration = Duration::from_millis(30);
 
-/// Frames are encoded at most this often while playing fast (the page draws
-/// at most ~25 per second anyway).
-const FRAME_INTERVAL: Duration = Duration::from_millis(40);
+/// A slider move, as the chart marks it.
+fn slider_event(step: u64, control: Control, value: f64) -> FiredEvent {
+    let name = serde_json::to_value(control)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    FiredEvent {
+        step,
+        event: "set".into(),
+        label: format!("{name} → {} (slider)", (value * 1000.0).round() / 1000.0),
+    }
+}
 
 /// The session thread: applies commands, steps while playing, publishes.
 fn run_session(
@@ -233,8 +244,16 @@ fn run_session(
     let mut serial = 0u64;
     let mut fresh = true; // a new model: publish everything
     let mut notices: Vec<String> = Vec::new();
-    let mut new_counts: Vec<Counts> = Vec::new();
+    let mut new_counts: Vec<Row> = Vec::new();
     let mut new_events: Vec<FiredEvent> = Vec::new();
+    // Slider moves since the last step, one per control, marked when the
+    // next step runs with them (a drag sends many values).
+    let mut moved: Vec<(Control, f64)> = Vec::new();
+    let slider_events = |moved: &mut Vec<(Control, f64)>, step: u64, out: &mut Vec<FiredEvent>| {
+        for (c, v) in moved.drain(..) {
+            out.push(slider_event(step, c, v));
+        }
+    };
     loop {
         let wait = if fresh {
             Duration::ZERO
@@ -255,9 +274,10 @@ fn run_session(
                     Command::Pause => playing = false,
                     Command::Step => {
                         playing = false;
+                        slider_events(&mut moved, model.counts().step, &mut new_events);
                         match model.step() {
-                            Some(c) => new_counts.push(c),
-                            None => notices.push(ENDED.into()),
+                            Some(c) => new_counts.push(row(&c, model.killed())),
+                            None => notices.push(model.end_notice()),
                         }
                         new_events.extend(model.take_events());
                     }
@@ -269,7 +289,10 @@ fn run_session(
                     Command::Speed(s) => speed = s,
                     Command::Reset(seed) => {
                         match model.reset(seed) {
-                            Ok(()) => fresh = true,
+                            Ok(()) => {
+                                fresh = true;
+                                moved.clear();
+                            }
                             Err(e) => notices.push(e),
                         }
                         playing = false;
@@ -279,14 +302,17 @@ fn run_session(
                             model = m;
                             playing = false;
                             fresh = true;
+                            moved.clear();
                         }
                         Err(e) => notices.push(format!("cannot load the scenario: {e}")),
                     },
-                    Command::Set(control, value) => {
-                        if let Err(e) = model.set(control, value) {
-                            notices.push(e);
+                    Command::Set(control, value) => match model.set(control, value) {
+                        Ok(()) => {
+                            moved.retain(|(c, _)| *c != control);
+                            moved.push((control, value));
                         }
-                    }
+                        Err(e) => notices.push(e),
+                    },
                     Command::Fire(event) => match model.fire(event) {
                         Ok(fired) => new_events.push(fired),
                         Err(e) => notices.push(format!("{}: {e}", event.label())),
@@ -297,11 +323,12 @@ fn run_session(
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
         if playing && Instant::now() >= next_step {
+            slider_events(&mut moved, model.counts().step, &mut new_events);
             match model.step() {
-                Some(c) => new_counts.push(c),
+                Some(c) => new_counts.push(row(&c, model.killed())),
                 None => {
                     playing = false;
-                    notices.push(ENDED.into());
+                    notices.push(model.end_notice());
                 }
             }
             new_events.extend(model.take_events());
@@ -324,7 +351,7 @@ fn run_session(
             p.info = Some(model.info());
             p.history.clear();
             p.events.clear();
-            p.history.push(model.counts());
+            p.history.push(row(&model.counts(), model.killed()));
             new_counts.clear();
             fresh = false;
         }

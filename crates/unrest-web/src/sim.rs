@@ -140,7 +140,13 @@ impl Control {
         if value.is_finite() && (lo..=hi).contains(&value) {
             Ok(value)
         } else {
-            Err(format!("{self:?} must be between {lo} and {hi}, not {value}"))
+            // A huge value is shown as 1e308, not with its 309 digits.
+            let v = if value.abs() >= 1e6 {
+                format!("{value:e}")
+            } else {
+                format!("{value}")
+            };
+            Err(format!("{self:?} must be between {lo} and {hi}, not {v}"))
         }
     }
 }
@@ -243,6 +249,19 @@ pub struct ModelInfo {
     /// The region whose lattice is drawn (countries only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<usize>,
+    /// A country's calendar: the date and time of step 0
+    /// (`YYYY-MM-DDTHH:MM:SS`) and the hours per step, for the chart's dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarInfo>,
+    /// People one agent stands for (a country's `scale`; 1 for a lattice).
+    pub people_per_agent: f64,
+}
+
+/// See [`ModelInfo::calendar`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalendarInfo {
+    pub start: String,
+    pub step_hours: f64,
 }
 
 /// Builds the model a scenario of either kind needs.
@@ -289,6 +308,9 @@ pub trait LiveModel: Send {
     /// country's calendar has ended).
     fn step(&mut self) -> Option<Counts>;
     fn counts(&self) -> Counts;
+    /// People killed so far (by Model II's violence or by lethal force), in
+    /// agents; unlike `Counts::dead`, deaths of old age are not included.
+    fn killed(&self) -> u64;
     /// Each region's activity, for the country view (empty for one lattice).
     fn regions(&self) -> Vec<RegionView> {
         Vec::new()
@@ -311,6 +333,10 @@ pub trait LiveModel: Send {
     fn take_events(&mut self) -> Vec<FiredEvent> {
         Vec::new()
     }
+    /// What the page is told when `step` returns `None`.
+    fn end_notice(&self) -> String {
+        "the scenario has reached its last step (its calendar has ended)".into()
+    }
     fn frame(&self) -> Frame;
 }
 
@@ -332,6 +358,28 @@ pub struct LatticeSim {
     killed: VecDeque<(u32, u64)>,
     /// Agents already known dead (so each death is marked once).
     dead_seen: Vec<bool>,
+    /// Killings so far (the sum of `Counts::kills`).
+    killed_total: u64,
+    /// The scenario's own scheduled changes that began since `take_events`.
+    schedule_events: Vec<FiredEvent>,
+}
+
+/// A scheduled change of a lattice scenario, as the chart marks it: at the
+/// step before the one it acts in, like a button pressed then.
+fn schedule_event(c: &unrest_core::ScheduledChange) -> FiredEvent {
+    let name = serde_json::to_value(c.param)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{:?}", c.param));
+    let label = match c.until {
+        Some(u) if u > c.step => format!("{name} → {} by step {u} (schedule)", c.value),
+        _ => format!("{name} → {} (schedule)", c.value),
+    };
+    FiredEvent {
+        step: c.step.saturating_sub(1),
+        event: "schedule".into(),
+        label,
+    }
 }
 
 impl LatticeSim {
@@ -350,6 +398,8 @@ impl LatticeSim {
             emergency_cops: 0,
             killed: VecDeque::new(),
             dead_seen: Vec::new(),
+            killed_total: 0,
+            schedule_events: Vec::new(),
             world,
             scenario,
         })
@@ -413,12 +463,17 @@ impl LatticeSim {
         if after.dead == before.dead {
             return;
         }
+        // Deaths of old age (Model II) are not marked; an old-age death in a
+        // step that also had a killing cannot be told apart, and is marked.
+        let mark = after.kills > 0;
         let n = self.world.agent_slots();
         self.dead_seen.resize(n, false);
         for i in 0..n {
             if !self.dead_seen[i] && self.world.agent_state(i) == unrest_core::AgentState::Dead {
                 self.dead_seen[i] = true;
-                self.killed.push_back((self.world.agent_site(i), t));
+                if mark {
+                    self.killed.push_back((self.world.agent_site(i), t));
+                }
             }
         }
     }
@@ -443,6 +498,8 @@ impl LiveModel for LatticeSim {
             },
             regions: Vec::new(),
             region: None,
+            calendar: None,
+            people_per_agent: 1.0,
         }
     }
 
@@ -452,10 +509,35 @@ impl LiveModel for LatticeSim {
     }
 
     fn step(&mut self) -> Option<Counts> {
+        if self.world.step_index() >= self.scenario.steps {
+            return None;
+        }
         let before = self.world.counts();
+        let t = before.step + 1;
+        for c in &self.scenario.schedule {
+            if c.step == t {
+                self.schedule_events.push(schedule_event(c));
+            }
+        }
         let after = self.world.step();
+        self.killed_total += u64::from(after.kills);
         self.note_deaths(&before, &after);
         Some(after)
+    }
+
+    fn killed(&self) -> u64 {
+        self.killed_total
+    }
+
+    fn take_events(&mut self) -> Vec<FiredEvent> {
+        std::mem::take(&mut self.schedule_events)
+    }
+
+    fn end_notice(&self) -> String {
+        format!(
+            "the scenario has reached its last step ({}, its `steps`); Reset starts it again",
+            self.scenario.steps
+        )
     }
 
     fn sites(&self) -> usize {
@@ -673,35 +755,95 @@ pub fn encode_cells(step: u64, width: u32, height: u32, cell: impl Fn(u32) -> Ce
     }
 }
 
-/// The last [`HISTORY_CAP`] steps' counts, for the chart.
-#[derive(Debug, Default)]
+/// A chart row, as the protocol sends it: `[step, quiet, active, jailed, dead,
+/// cops, arrests, kills, killed]`. `dead` counts every dead citizen (Model
+/// II's deaths of old age too), `kills` the killings of that step, `killed`
+/// the killings so far.
+pub type Row = [u64; 9];
+
+/// The row of `c`, with `killed` killings so far.
+pub fn row(c: &Counts, killed: u64) -> Row {
+    [
+        c.step,
+        c.quiet.into(),
+        c.active.into(),
+        c.jailed.into(),
+        c.dead.into(),
+        c.cops.into(),
+        c.arrests.into(),
+        c.kills.into(),
+        killed,
+    ]
+}
+
+/// The counts for the chart, from the first step on, in bounded memory: at
+/// most [`HISTORY_CAP`] rows. When full, every other row is dropped and
+/// from then on only every `stride`-th step is kept (the stride doubles each
+/// time), so a long run is thinned evenly instead of losing its start. The
+/// latest step is always kept, as the last row.
+#[derive(Debug)]
 pub struct History {
-    counts: VecDeque<Counts>,
+    rows: VecDeque<Row>,
+    stride: u64,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History {
+            rows: VecDeque::new(),
+            stride: 1,
+        }
+    }
 }
 
 impl History {
     pub fn clear(&mut self) {
-        self.counts.clear();
+        *self = History::default();
     }
 
-    pub fn push(&mut self, c: Counts) {
-        if self.counts.len() == HISTORY_CAP {
-            self.counts.pop_front();
+    /// Steps between two kept rows (1 until the history first fills up).
+    pub fn stride(&self) -> u64 {
+        self.stride
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn push(&mut self, r: Row) {
+        // The previous latest row goes if it is off the stride.
+        if self.rows.len() > 1 && self.rows.back().is_some_and(|b| b[0] % self.stride != 0) {
+            self.rows.pop_back();
         }
-        self.counts.push_back(c);
+        self.rows.push_back(r);
+        if self.rows.len() > HISTORY_CAP {
+            self.stride *= 2;
+            let last = self.rows.len() - 1;
+            let mut i = 0;
+            let stride = self.stride;
+            self.rows.retain(|r| {
+                let keep = i == 0 || i == last || r[0] % stride == 0;
+                i += 1;
+                keep
+            });
+        }
     }
 
-    /// Counts for steps after `after` (all kept ones if `None`).
-    pub fn since(&self, after: Option<u64>) -> impl Iterator<Item = &Counts> {
-        let start = match (after, self.counts.front()) {
-            (Some(a), Some(first)) => (a + 1).saturating_sub(first.step).min(self.counts.len() as u64) as usize,
-            _ => 0,
+    /// Rows for steps after `after` (all kept ones if `None`).
+    pub fn since(&self, after: Option<u64>) -> impl Iterator<Item = &Row> {
+        let start = match after {
+            Some(a) => self.rows.partition_point(|r| r[0] <= a),
+            None => 0,
         };
-        self.counts.range(start..)
+        self.rows.range(start..)
     }
 
     pub fn last_step(&self) -> Option<u64> {
-        self.counts.back().map(|c| c.step)
+        self.rows.back().map(|r| r[0])
     }
 }
 
@@ -812,17 +954,75 @@ mod tests {
     }
 
     #[test]
+    fn a_lattice_run_stops_at_its_steps_and_marks_its_schedule() {
+        let mut s = sim("epstein-run4");
+        assert_eq!(s.info().steps, 300);
+        let mut marked = Vec::new();
+        let mut n = 0;
+        while s.step().is_some() {
+            n += 1;
+            marked.extend(s.take_events());
+            assert!(n <= 300);
+        }
+        assert_eq!(n, 300);
+        assert_eq!(marked.len(), 1);
+        assert_eq!((marked[0].step, marked[0].event.as_str()), (76, "schedule"));
+        assert_eq!(marked[0].label, "legitimacy → 0.7 (schedule)");
+        assert!(s.end_notice().contains("300"));
+    }
+
+    #[test]
+    fn killed_counts_killings_not_deaths_of_old_age() {
+        // Peaceful coexistence (Model II): people die of old age, nobody is killed.
+        let mut s = sim("epstein-run6");
+        for _ in 0..200 {
+            s.step().unwrap();
+        }
+        assert!(s.counts().dead > 0, "deaths of old age");
+        assert_eq!(s.killed(), 0);
+        assert!(!s.frame().cells.contains(&(Cell::Killed as u8)));
+        // Lethal force kills, and those are counted.
+        let mut s = sim("epstein-run2");
+        s.set(Control::Legitimacy, 0.3).unwrap();
+        s.fire(PolicyEvent::LethalForce).unwrap();
+        for _ in 0..20 {
+            s.step().unwrap();
+        }
+        assert!(s.killed() > 0);
+        assert_eq!(s.killed(), u64::from(s.counts().dead));
+    }
+
+    #[test]
     fn history_keeps_what_the_chart_has_not_seen() {
         let mut h = History::default();
         for step in 0..5 {
-            h.push(Counts {
-                step,
-                ..Counts::default()
-            });
+            h.push([step, 0, 0, 0, 0, 0, 0, 0, 0]);
         }
-        let steps: Vec<u64> = h.since(Some(2)).map(|c| c.step).collect();
+        let steps: Vec<u64> = h.since(Some(2)).map(|r| r[0]).collect();
         assert_eq!(steps, vec![3, 4]);
         assert_eq!(h.since(None).count(), 5);
         assert_eq!(h.since(Some(9)).count(), 0);
+    }
+
+    #[test]
+    fn long_histories_are_thinned_evenly_and_keep_their_start() {
+        let mut h = History::default();
+        let n = 10 * HISTORY_CAP as u64 + 7;
+        for step in 0..n {
+            h.push([step, step, 0, 0, 0, 0, 0, 0, 0]);
+            assert!(h.len() <= HISTORY_CAP + 1);
+        }
+        let steps: Vec<u64> = h.since(None).map(|r| r[0]).collect();
+        assert_eq!(steps[0], 0, "the start is kept");
+        assert_eq!(*steps.last().unwrap(), n - 1, "and the latest step");
+        assert!(h.len() > HISTORY_CAP / 2);
+        let s = h.stride();
+        assert!(s >= 8);
+        assert!(
+            steps[..steps.len() - 1].windows(2).all(|w| w[1] - w[0] == s),
+            "evenly spaced"
+        );
+        // A tab that saw step 100 gets what was kept after it.
+        assert!(h.since(Some(100)).all(|r| r[0] > 100));
     }
 }

@@ -34,9 +34,20 @@ async fn tab(addr: std::net::SocketAddr, k: u64, secs: u64) -> (u64, usize) {
     ];
     let mut i = 0;
     let mut last = 0;
+    let mut before = 0; // steps of the runs that reached their end
     while Instant::now() < end {
         let st = until(&mut ws, 10, &mut frames, |v| v["type"] == "state").await;
-        last = step_of(&st);
+        last = last.max(step_of(&st));
+        let ended = st["notices"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|m| m.as_str().unwrap_or("").contains("last step")));
+        if ended {
+            // A lattice run stops at its `steps`: start it again.
+            before += last;
+            last = 0;
+            send(&mut ws, r#"{"cmd": "reset", "seed": null}"#).await;
+            send(&mut ws, r#"{"cmd": "play"}"#).await;
+        }
         i += 1;
         if i % 10 == 0 {
             let e = events[(i / 10) % events.len()];
@@ -51,7 +62,7 @@ async fn tab(addr: std::net::SocketAddr, k: u64, secs: u64) -> (u64, usize) {
     }
     send(&mut ws, r#"{"cmd": "pause"}"#).await;
     ws.close(None).await.unwrap();
-    (last, frames)
+    (before + last, frames)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -71,8 +71,9 @@ async fn malformed_requests_get_errors_not_crashes() {
     let (s, _) = http(addr, "POST", &up, &[0xff, 0xfe, 0x00]).await;
     assert_eq!(s, 400);
     let big = vec![b'#'; 300 * 1024];
-    let (s, _) = http(addr, "POST", &up, &big).await;
+    let (s, b) = http(addr, "POST", &up, &big).await;
     assert_eq!(s, 413);
+    assert!(json(&b)["error"]["message"].as_str().unwrap().contains("larger"), "{b}");
     let huge = b"name = \"huge\"\n[params]\nwidth = 5000\nheight = 5000\n";
     let (s, b) = http(addr, "POST", &up, huge).await;
     assert_eq!(s, 422, "{b}");
@@ -147,11 +148,18 @@ async fn a_tab_plays_fires_events_and_survives_bad_messages() {
         r#"{"cmd": "speed", "steps_per_second": -1}"#,
         r#"{"cmd": "load", "scenario": "../../etc/passwd"}"#,
         r#"{"cmd": "reset", "seed": -4}"#,
+        r#"{"cmd": "play", "extra": 1}"#,
+        r#"{"cmd": "speed", "steps_per_second": 5, "extra": 1}"#,
     ] {
         send(&mut ws, bad).await;
         let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
         assert!(!e["message"].as_str().unwrap().is_empty(), "{bad}");
     }
+    // A huge value is named briefly, not with its 309 digits.
+    send(&mut ws, r#"{"cmd": "set", "param": "vision", "value": 1e308}"#).await;
+    let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
+    let m = e["message"].as_str().unwrap();
+    assert!(m.contains("1e308") && m.len() < 100, "{m}");
     ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
     until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
     // Refused by the model's state, not the parser: reported as a notice.
@@ -199,6 +207,90 @@ async fn websockets_from_other_sites_are_refused_on_loopback() {
     req.headers_mut()
         .insert("Origin", format!("http://{addr}").parse().unwrap());
     assert!(tokio_tungstenite::connect_async(req).await.is_ok());
+    // Only this server's own origin: not another port, another loopback
+    // address, https, or a look-alike host.
+    let port = addr.port();
+    for origin in [
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        "http://localhost:3000".to_string(),
+        format!("http://127.0.0.2:{port}"),
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{port}.evil.example"),
+        "null".to_string(),
+    ] {
+        let mut req = format!("ws://{addr}/api/sessions/{id}/ws")
+            .into_client_request()
+            .unwrap();
+        req.headers_mut().insert("Origin", origin.parse().unwrap());
+        assert!(
+            tokio_tungstenite::connect_async(req).await.is_err(),
+            "{origin} accepted"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_host_names_and_cross_site_posts_are_refused_on_loopback() {
+    let addr = start(|_| {}).await;
+    let port = addr.port();
+    let me = addr.to_string();
+    // DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1.
+    let evil = format!("evil.example:{port}");
+    let (s, b) = http_with(addr, "POST", "/api/sessions", &[("Host", &evil)], b"").await;
+    assert_eq!(s, 403, "{b}");
+    assert!(json(&b)["error"]["message"].as_str().unwrap().contains("Host"));
+    assert_eq!(http_with(addr, "GET", "/", &[("Host", &evil)], b"").await.0, 403);
+    assert_eq!(
+        http_with(addr, "GET", "/api/status", &[("Host", "127.0.0.1:1")], b"")
+            .await
+            .0,
+        403
+    );
+    // Loopback names on this port are fine.
+    for host in [me.clone(), format!("localhost:{port}"), format!("[::1]:{port}")] {
+        assert_eq!(
+            http_with(addr, "GET", "/api/status", &[("Host", &host)], b"").await.0,
+            200,
+            "{host}"
+        );
+    }
+    // A simple (text/plain) POST from another site's page cannot fill the slots.
+    let (s, b) = http_with(
+        addr,
+        "POST",
+        "/api/sessions",
+        &[
+            ("Host", &me),
+            ("Origin", "http://evil.example"),
+            ("Content-Type", "text/plain"),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(s, 403, "{b}");
+    let (s, _) = http_with(
+        addr,
+        "POST",
+        "/api/sessions",
+        &[
+            ("Host", &me),
+            ("Origin", &format!("http://localhost:{}", port.wrapping_add(1))),
+        ],
+        b"",
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert_eq!(json(&http(addr, "GET", "/api/status", b"").await.1)["sessions"], 0);
+    // The page's own POST works.
+    let (s, b) = http_with(
+        addr,
+        "POST",
+        "/api/sessions",
+        &[("Host", &me), ("Origin", &format!("http://{me}"))],
+        b"",
+    )
+    .await;
+    assert_eq!(s, 201, "{b}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
