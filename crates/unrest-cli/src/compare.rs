@@ -92,12 +92,7 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
         staged.add("compare.csv", compare_csv(&results).into_bytes());
         staged.add("runs.csv", runs_csv(&results).into_bytes());
         staged.add("compare.svg", figure(&name, args.seeds, &results)?.into_bytes());
-        let written = staged
-            .commit(dir)
-            .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
-        for p in written {
-            println!("wrote {}", p.display());
-        }
+        crate::run::write_staged(staged, dir)?;
     }
     Ok(())
 }

@@ -343,12 +343,7 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
     staged.add("events.csv", ev.into_bytes());
     staged.add("summary.json", format!("{summary:#}\n").into_bytes());
     staged.add("timeseries.svg", plot_svg(c, &sc.spec.name, sc.seed).into_bytes());
-    let written = staged
-        .commit(dir)
-        .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
-    for p in written {
-        println!("wrote {}", p.display());
-    }
+    crate::run::write_staged(staged, dir)?;
     Ok(())
 }
 

@@ -28,6 +28,18 @@ pub struct RunArgs {
     pub outburst_threshold: u32,
 }
 
+/// Writes the staged files into `dir` together (nothing half-written) and
+/// names each one written.
+pub fn write_staged(staged: Staged, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let written = staged
+        .commit(dir)
+        .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
+    for p in &written {
+        println!("wrote {}", p.display());
+    }
+    Ok(written)
+}
+
 /// Splits `key=value` flags, naming the malformed one.
 pub fn parse_sets(raw: &[String]) -> Result<Vec<(String, String)>, String> {
     raw.iter()
@@ -81,12 +93,7 @@ pub fn run(args: RunArgs) -> Result<(), String> {
             staged.add("timeseries.csv", timeseries_csv(&series));
             staged.add("summary.json", summary.to_json());
             staged.add("timeseries.svg", svg.into_bytes());
-            let written = staged
-                .commit(dir)
-                .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
-            for p in &written {
-                println!("wrote {}", p.display());
-            }
+            let written = write_staged(staged, dir)?;
             let stale = unrest_output::outputs_not_written(dir, &written);
             if !stale.is_empty() {
                 let names: Vec<String> = stale.iter().map(|p| p.display().to_string()).collect();

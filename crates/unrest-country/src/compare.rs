@@ -67,25 +67,18 @@ pub fn run_variant(
     base_seed: u64,
     seeds: u64,
 ) -> Result<Vec<RunMeasures>, CountryError> {
-    use rayon::prelude::*;
-    (0..seeds)
-        .into_par_iter()
-        .map(|i| {
-            let seed = unrest_core::seeds::derive(base_seed, i);
-            let mut c = Country::new(spec.clone(), lattice.clone(), seed)?;
-            c.run();
-            let (outcome, at) = c.outcome();
-            let last = c.national().last().copied().unwrap_or_default();
-            Ok(RunMeasures {
-                seed,
-                outcome,
-                outcome_at: c.calendar().label(at),
-                peak_people: c.national_peak().active as f64 * spec.scale,
-                killed: last.killed as f64,
-                detained: last.detained as f64,
-            })
-        })
-        .collect()
+    Country::run_seeds(spec, lattice, base_seed, seeds, |seed, c| {
+        let (outcome, at) = c.outcome();
+        let last = c.national().last().copied().unwrap_or_default();
+        RunMeasures {
+            seed,
+            outcome,
+            outcome_at: c.calendar().label(at),
+            peak_people: c.national_peak().active as f64 * spec.scale,
+            killed: last.killed as f64,
+            detained: last.detained as f64,
+        }
+    })
 }
 
 /// Summarises the variants' runs; the first is the baseline. Every variant

@@ -384,6 +384,28 @@ impl Country {
             .copied()
             .unwrap_or_default()
     }
+    /// Runs `spec` to its end on `seeds` seeds (`seeds::derive(base_seed, i)`),
+    /// in parallel, and measures each finished run with `measure(seed, run)`.
+    /// The one ensemble runner (`validate`, `compare`): results come back in
+    /// seed order, whatever the thread count.
+    pub fn run_seeds<T: Send>(
+        spec: &CountrySpec,
+        lattice: &unrest_core::Params,
+        base_seed: u64,
+        seeds: u64,
+        measure: impl Fn(u64, &Country) -> T + Sync,
+    ) -> Result<Vec<T>, CountryError> {
+        use rayon::prelude::*;
+        (0..seeds)
+            .into_par_iter()
+            .map(|i| {
+                let seed = unrest_core::seeds::derive(base_seed, i);
+                let mut c = Country::new(spec.clone(), lattice.clone(), seed)?;
+                c.run();
+                Ok(measure(seed, &c))
+            })
+            .collect()
+    }
     /// Events fired so far.
     pub fn fired(&self) -> &[FiredEvent] {
         &self.fired

@@ -290,16 +290,8 @@ pub fn validate_seeds(
     base_seed: u64,
     seeds: u64,
 ) -> Result<Vec<(u64, Vec<Verdict>, String)>, CountryError> {
-    use rayon::prelude::*;
-    (0..seeds)
-        .into_par_iter()
-        .map(|i| {
-            let seed = unrest_core::seeds::derive(base_seed, i);
-            let mut c = Country::new(spec.clone(), lattice.clone(), seed)?;
-            c.run();
-            let (o, at) = c.outcome();
-            let label = format!("{} {}", o.as_str(), c.calendar().label(at));
-            Ok((seed, judge(&c), label))
-        })
-        .collect()
+    Country::run_seeds(spec, lattice, base_seed, seeds, |seed, c| {
+        let (o, at) = c.outcome();
+        (seed, judge(c), format!("{} {}", o.as_str(), c.calendar().label(at)))
+    })
 }
