@@ -119,7 +119,7 @@ async fn a_tab_plays_fires_events_and_survives_bad_messages() {
     let hello = until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
     assert_eq!(hello["info"]["name"], "epstein-run2");
     assert_eq!(hello["info"]["width"], 40);
-    send(&mut ws, r#"{"cmd": "speed", "steps_per_second": null}"#).await;
+    send(&mut ws, r#"{"cmd": "speed", "steps_per_second": 50}"#).await;
     send(&mut ws, r#"{"cmd": "play"}"#).await;
     let st = until(&mut ws, 10, &mut frames, |v| v["type"] == "state" && step_of(v) >= 5).await;
     assert_eq!(st["playing"], true);
