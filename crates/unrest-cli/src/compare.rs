@@ -98,6 +98,7 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
 }
 
 fn people(x: f64) -> String {
+    let x = x + 0.0; // no "-0"
     if !x.is_finite() {
         "-".into()
     } else if x.abs() >= 1e6 {

@@ -99,9 +99,9 @@ pub fn summarise(variants: Vec<(String, Vec<RunMeasures>)>) -> Vec<VariantResult
                     .iter()
                     .map(|o| wilson(count(&runs, o), runs.len()))
                     .collect(),
-                peak: mean_interval(&runs.iter().map(|r| r.peak_people).collect::<Vec<_>>()),
-                killed: mean_interval(&runs.iter().map(|r| r.killed).collect::<Vec<_>>()),
-                detained: mean_interval(&runs.iter().map(|r| r.detained).collect::<Vec<_>>()),
+                peak: count_interval(runs.iter().map(|r| r.peak_people)),
+                killed: count_interval(runs.iter().map(|r| r.killed)),
+                detained: count_interval(runs.iter().map(|r| r.detained)),
                 versus_baseline,
                 runs,
             }
@@ -155,6 +155,13 @@ pub fn wilson(k: usize, n: usize) -> Estimate {
         lo: (centre - half).max(0.0),
         hi: (centre + half).min(1.0),
     }
+}
+
+/// [`mean_interval`] of a count: a crowd or a toll is never negative, so
+/// neither is its interval's lower end.
+fn count_interval(xs: impl Iterator<Item = f64>) -> Estimate {
+    let e = mean_interval(&xs.collect::<Vec<_>>());
+    Estimate { lo: e.lo.max(0.0), ..e }
 }
 
 /// The mean with mean ± 1.96 standard errors (95%, normal approximation).
