@@ -97,6 +97,14 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Where `collapsed` sits in the per-outcome lists (`Outcome::NAMES` order).
+fn collapsed_index() -> usize {
+    Outcome::NAMES
+        .iter()
+        .position(|o| *o == Outcome::Collapsed.as_str())
+        .unwrap_or(0)
+}
+
 fn people(x: f64) -> String {
     let x = x + 0.0; // no "-0"
     if !x.is_finite() {
@@ -143,7 +151,7 @@ fn report(name: &str, seeds: u64, results: &[VariantResult]) -> String {
         let _ = writeln!(s, "  killed    {}", with_interval(&r.killed, people));
         let _ = writeln!(s, "  detained  {}", with_interval(&r.detained, people));
         if let Some(d) = &r.versus_baseline {
-            let collapsed = Outcome::NAMES.iter().position(|o| *o == "collapsed").unwrap_or(0);
+            let collapsed = collapsed_index();
             let _ = writeln!(
                 s,
                 "  vs as recorded: P(collapsed) {:+.2} [{:+.2}, {:+.2}], peak {} [{}, {}], killed {} [{}, {}], detained {} [{}, {}]",
@@ -223,7 +231,7 @@ fn csv_field(s: &str) -> String {
 }
 
 fn figure(name: &str, seeds: u64, results: &[VariantResult]) -> Result<String, String> {
-    let collapsed = Outcome::NAMES.iter().position(|o| *o == "collapsed").unwrap_or(0);
+    let collapsed = collapsed_index();
     let panel = |title: &str, f: &dyn Fn(&VariantResult) -> Estimate| IntervalPanel {
         title: title.to_string(),
         rows: results
