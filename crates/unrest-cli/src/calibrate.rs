@@ -11,16 +11,25 @@ use unrest_sweep::{table, Value};
 
 #[derive(Args)]
 pub struct CalibrateArgs {
-    /// Base scenario: built-in name or TOML file.
-    pub scenario: String,
+    /// Base scenario: built-in name or TOML file (not with --plan).
+    #[arg(required_unless_present = "plan")]
+    pub scenario: Option<String>,
     /// Target statistics: a built-in historical episode (KAZ-2022), or a TOML
     /// file with a [stats] table (statistic = value, named like the sweep
     /// metrics; dates allowed) and optional [weights].
-    #[arg(long)]
-    pub target: String,
+    #[arg(long, required_unless_present = "plan")]
+    pub target: Option<String>,
     /// A parameter to calibrate and its uniform prior: NAME=MIN:MAX (repeatable).
-    #[arg(long = "param", value_name = "NAME=MIN:MAX", required = true)]
+    #[arg(long = "param", value_name = "NAME=MIN:MAX", required_unless_present = "plan")]
     pub params: Vec<String>,
+    /// ABC-SMC of the shared model against many episodes at once: a plan
+    /// file naming the episodes, the priors and the sampler's settings
+    /// (docs/experiments.md; validation/model-fit/plan.toml). Resumable.
+    #[arg(long, conflicts_with_all = ["scenario", "target", "params"])]
+    pub plan: Option<PathBuf>,
+    /// With --plan: write the posterior's point estimate into this model file.
+    #[arg(long, requires = "plan")]
+    pub write_model: Option<PathBuf>,
     /// Number of prior draws (one run each).
     #[arg(long, default_value_t = 1000)]
     pub draws: u64,
@@ -46,18 +55,23 @@ pub struct CalibrateArgs {
 }
 
 pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
+    if let Some(plan) = &args.plan {
+        return crate::calibrate_model::calibrate_model(plan, args.out.as_deref(), args.jobs, args.write_model.as_deref());
+    }
+    let scenario = args.scenario.clone().unwrap_or_default();
+    let target_name = args.target.clone().unwrap_or_default();
     let fixed = crate::run::parse_sets(&args.set)?;
     let priors: Vec<Prior> = args.params.iter().map(|p| Prior::parse(p)).collect::<Result<_, _>>()?;
-    let target = match Target::builtin(&args.target) {
+    let target = match Target::builtin(&target_name) {
         Some(t) => t?,
         None => {
-            let text = unrest_scenario::read_input(std::path::Path::new(&args.target), "target").map_err(|e| {
+            let text = unrest_scenario::read_input(std::path::Path::new(&target_name), "target").map_err(|e| {
                 format!(
                     "{e} (built-in targets: {}; or a TOML file with a [stats] table, see docs/experiments.md)",
                     BUILTIN_TARGETS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
                 )
             })?;
-            Target::parse(&text, &args.target)?
+            Target::parse(&text, &target_name)?
         }
     };
     if args.jobs == Some(0) {
@@ -72,8 +86,8 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
         progress: true,
     };
     let started = std::time::Instant::now();
-    let r = abc_rejection(&CliRunner, &args.scenario, &fixed, &priors, &target, &opts)?;
-    let stem = Path::new(&args.scenario)
+    let r = abc_rejection(&CliRunner, &scenario, &fixed, &priors, &target, &opts)?;
+    let stem = Path::new(&scenario)
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario")
@@ -83,7 +97,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(format!("calibrate-{stem}")));
     let meta = vec![
-        ("unrest.calibrate.scenario".to_string(), args.scenario.clone()),
+        ("unrest.calibrate.scenario".to_string(), scenario.clone()),
         ("unrest.calibrate.target".to_string(), target.name.clone()),
         ("unrest.calibrate.seed".to_string(), args.seed.to_string()),
         (
@@ -104,11 +118,11 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
 
     // The best-fitting draw as a scenario file, checked like any other.
     let best = r.best();
-    let country = crate::country::is_country(&args.scenario);
-    let base_text = match unrest_scenario::builtin(&args.scenario).or(unrest_scenario::country_builtin(&args.scenario))
+    let country = crate::country::is_country(&scenario);
+    let base_text = match unrest_scenario::builtin(&scenario).or(unrest_scenario::country_builtin(&scenario))
     {
         Some(t) => t.to_string(),
-        None => unrest_scenario::read_input(std::path::Path::new(&args.scenario), "scenario file")
+        None => unrest_scenario::read_input(std::path::Path::new(&scenario), "scenario file")
             .map_err(|e| e.to_string())?,
     };
     let mut settings: Vec<(String, Value)> = fixed
@@ -120,7 +134,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     let header = format!(
         "Best fit of `unrest calibrate {}` against {} (ABC rejection, {} draws, {} accepted,\n\
          prior seed {}): distance {:.4}. The seed is that draw's{}.",
-        args.scenario,
+        scenario,
         target.name,
         r.draws.len(),
         r.accepted.len(),

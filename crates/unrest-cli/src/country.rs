@@ -1,6 +1,7 @@
 //! `unrest run` for country scenarios: runs one seed and writes
 //! `timeseries.csv` (national), `regions.csv`, `events.csv`, `summary.json`
-//! and `timeseries.svg` (national activity with events marked, regions as a heat strip).
+//! and `timeseries.svg` (national activity with events marked and the record
+//! of the scenario's criteria overlaid, regions as a heat strip).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -379,6 +380,125 @@ fn xml(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The record's facts as the scenario's `[[criteria]]` state them, for the
+/// plot: crowd-size bands (national or capital, over their date window when
+/// a peak-date criterion gives one), date windows (peak, outcome, quiet by)
+/// and the tolls' ranges. Drawn from the criteria so that the plot shows
+/// exactly what `unrest validate` checks.
+struct Record {
+    sizes: Vec<SizeBand>,
+    windows: Vec<(u64, u64, String)>,
+    tolls: Vec<(&'static str, f64, f64)>,
+}
+
+struct SizeBand {
+    min: f64,
+    max: f64,
+    capital: bool,
+    from: u64,
+    to: u64,
+}
+
+impl Record {
+    fn of(c: &Country) -> Record {
+        use unrest_country::spec::CriterionSpec as K;
+        let cal = c.calendar();
+        let last = c.national().len().saturating_sub(1) as u64;
+        let at = |d: &str| unrest_country::parse_datetime(d).map(|d| cal.step_of(d).min(last)).unwrap_or(0);
+        let is_capital = |r: &Option<String>| r.as_deref() == Some("capital");
+        let mut rec = Record {
+            sizes: vec![],
+            windows: vec![],
+            tolls: vec![],
+        };
+        let criteria = &c.spec().criteria;
+        for k in criteria {
+            match k {
+                K::PeakSize { min, max, region, .. } => {
+                    let window = criteria.iter().find_map(|w| match w {
+                        K::PeakBetween { from, to, region: r, .. } if is_capital(r) == is_capital(region) => {
+                            Some((at(from), at(to)))
+                        }
+                        _ => None,
+                    });
+                    let (from, to) = window.unwrap_or((0, last));
+                    rec.sizes.push(SizeBand {
+                        min: *min,
+                        max: *max,
+                        capital: is_capital(region),
+                        from,
+                        to,
+                    });
+                }
+                K::PeakBetween { from, to, region, .. } => rec.windows.push((
+                    at(from),
+                    at(to),
+                    format!("record: {} peak", if is_capital(region) { "capital" } else { "national" }),
+                )),
+                K::Outcome {
+                    outcome,
+                    from: Some(f),
+                    to: Some(t),
+                    ..
+                } => rec.windows.push((at(f), at(t), format!("record: {outcome}"))),
+                K::QuietBy { by, .. } => rec.windows.push((at(by), at(by), "record: quiet by".into())),
+                K::KilledBetween { min, max, .. } => rec.tolls.push(("killed", *min, *max)),
+                K::DetainedBetween { min, max, .. } => rec.tolls.push(("detained", *min, *max)),
+                _ => {}
+            }
+        }
+        rec
+    }
+
+    /// ` (record 119–476)` for a toll the criteria bound, else nothing.
+    fn toll(&self, what: &str) -> String {
+        self.tolls
+            .iter()
+            .find(|t| t.0 == what)
+            .map(|t| format!(" (record {:.0}–{:.0})", t.1, t.2))
+            .unwrap_or_default()
+    }
+
+    fn draw(&self, svg: &mut String, x: &dyn Fn(u64) -> f64, y: &dyn Fn(f64) -> f64, top: f64, chart_h: f64) {
+        for (from, to, label) in &self.windows {
+            let (x0, x1) = (x(*from), x(*to).max(x(*from) + 2.0));
+            let _ = write!(
+                svg,
+                r#"<rect x="{x0:.1}" y="{top}" width="{:.1}" height="{chart_h}" fill="rgb(44,160,44)" fill-opacity="0.12"><title>{}</title></rect><text x="{:.1}" y="{:.1}" fill="rgb(30,110,30)" font-size="9" transform="rotate(-90 {:.1} {:.1})">{}</text>"#,
+                x1 - x0,
+                xml(label),
+                x0 + 9.0,
+                top + chart_h - 4.0,
+                x0 + 9.0,
+                top + chart_h - 4.0,
+                xml(label)
+            );
+        }
+        for b in &self.sizes {
+            let (x0, x1) = (x(b.from), x(b.to).max(x(b.from) + 4.0));
+            let (y0, y1) = (y(b.max), y(b.min));
+            let label = format!(
+                "record: {} peak {:.0}–{:.0}",
+                if b.capital { "capital" } else { "national" },
+                b.min,
+                b.max
+            );
+            let _ = write!(
+                svg,
+                r#"<rect x="{x0:.1}" y="{y0:.1}" width="{:.1}" height="{:.1}" fill="rgb(214,39,40)" fill-opacity="{}" stroke="rgb(214,39,40)" stroke-dasharray="{}"><title>{}</title></rect><text x="{:.1}" y="{:.1}" font-size="9" fill="rgb(150,20,20)">{}</text>"#,
+                x1 - x0,
+                (y1 - y0).max(2.0),
+                if b.capital { "0.08" } else { "0.2" },
+                if b.capital { "4,2" } else { "none" },
+                xml(&label),
+                x1 + 3.0,
+                y0 + 9.0,
+                xml(&label)
+            );
+        }
+    }
+}
+
 /// National active share over time with events as vertical lines, and below
 /// it one heat-strip row per region (colour = the region's active share).
 fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
@@ -395,7 +515,10 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
     let strip_top = panel_top + panel_h + 50.0;
     let height = strip_top + row_h * nreg as f64 + 40.0;
     let x = |s: u64| left + plot_w * s as f64 / (steps - 1.0);
-    let max_active = nat.iter().map(|n| n.active).max().unwrap_or(1).max(1) as f64;
+    let record = Record::of(c);
+    // The axis holds the model's peak and the record's upper bound.
+    let max_active = (nat.iter().map(|n| n.active).max().unwrap_or(1).max(1) as f64)
+        .max(record.sizes.iter().map(|b| b.max / scale).fold(0.0, f64::max));
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -428,7 +551,7 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
     );
     let _ = write!(
         svg,
-        r#"<text x="20" y="{}" transform="rotate(-90 20 {})" text-anchor="middle">active, people at 1:1 (red: nation, dashed: capital)</text>"#,
+        r#"<text x="20" y="{}" transform="rotate(-90 20 {})" text-anchor="middle">active, people at 1:1 (red: nation, dashed: capital; shaded: the record)</text>"#,
         top + chart_h / 2.0,
         top + chart_h / 2.0
     );
@@ -465,6 +588,7 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
         svg,
         r#"<path d="{capital}" fill="none" stroke="rgb(214,39,40)" stroke-width="1.5" stroke-dasharray="5,3"/>"#
     );
+    record.draw(&mut svg, &x, &|people: f64| top + chart_h - chart_h * (people / scale / max_active).min(1.0), top, chart_h);
     // The outcome, with its date and reason.
     let why = c.outcome_reason();
     let ox = x(why.step);
@@ -494,10 +618,12 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
     let last = nat.last().copied().unwrap_or_default();
     let _ = write!(
         svg,
-        r#"<text x="{left}" y="{}">mean legitimacy (blue), capital police willingness (orange) and strength (green, share of the start); killed {} and detained {} (people at 1:1)</text>"#,
+        r#"<text x="{left}" y="{}">mean legitimacy (blue), capital police willingness (orange) and strength (green, share of the start); killed {}{} and detained {}{} (people at 1:1)</text>"#,
         panel_top - 6.0,
         last.killed,
-        last.detained
+        record.toll("killed"),
+        last.detained,
+        record.toll("detained")
     );
     for (f, colour) in [
         (

@@ -4,6 +4,7 @@
 
 mod bench;
 mod calibrate;
+mod calibrate_model;
 mod compare;
 mod country;
 mod run;

@@ -56,6 +56,7 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
                     "label": c.label(),
                     "share": met as f64 / runs.len() as f64,
                     "measured": runs.iter().map(|r| r.1[k].measured.clone()).collect::<Vec<_>>(),
+                    "miss": runs.iter().map(|r| r.1[k].miss).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -68,6 +69,9 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
             "scale": sc.spec.scale,
             "wall_seconds": wall,
             "criteria": shares,
+            // The mean over runs of unrest_country::distance: 0 when every
+            // criterion is met in every run (the calibration's distance).
+            "distance": runs.iter().map(|r| unrest_country::distance(&r.1)).sum::<f64>() / runs.len() as f64,
             "outcomes": outcomes,
         });
         println!("{out}");

@@ -166,3 +166,31 @@ fn country_runs_take_any_64_bit_seed() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("seed=-3"));
 }
+
+/// Issue 12 §7: a country run's plot overlays the record its criteria state
+/// (crowd bands, date windows, tolls), so a reader sees model and record together.
+#[test]
+fn country_plot_overlays_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("kz");
+    ok(&unrest(&[
+        "run",
+        "kazakhstan-2022",
+        "--set",
+        "scale=400",
+        "--set",
+        "calendar.end=2022-01-08",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let svg = std::fs::read_to_string(out.join("timeseries.svg")).unwrap();
+    for want in [
+        "record: national peak 25000–100000",
+        "record: national peak<",
+        "(record 119–476)",
+        "(record 4950–19800)",
+        "shaded: the record",
+    ] {
+        assert!(svg.contains(want), "{want:?} missing from the plot");
+    }
+}

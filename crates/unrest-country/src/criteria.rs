@@ -12,6 +12,62 @@ pub struct Verdict {
     pub met: bool,
     /// What was measured, for the report (e.g. `peak 2022-01-05T12:00`).
     pub measured: String,
+    /// How far the run is from meeting the criterion: 0 when met, else a
+    /// positive number in the criterion's natural unit (see [`miss_of`]), so
+    /// that a calibration can tell a near miss from a far one where `met`
+    /// only says yes or no.
+    pub miss: f64,
+}
+
+/// The largest miss a single criterion contributes to [`distance`]: a
+/// criterion off by a factor 2⁶ = 64, or six days, counts as no worse than
+/// one off by more, so one hopeless fact cannot drown the others.
+pub const MISS_CAP: f64 = 6.0;
+
+/// A run's distance from the record: the mean over its criteria of the
+/// miss, each capped at [`MISS_CAP`]. 0 when every criterion is met.
+pub fn distance(verdicts: &[Verdict]) -> f64 {
+    if verdicts.is_empty() {
+        return 0.0;
+    }
+    verdicts.iter().map(|v| v.miss.min(MISS_CAP)).sum::<f64>() / verdicts.len() as f64
+}
+
+/// Misses, in one place so that every criterion speaks the same units:
+/// sizes and tolls by how many doublings they lie outside their band
+/// (`log₂`), dates by how many days outside their window, counts and
+/// shares by the fraction missing. Zero inside.
+mod miss_of {
+    /// Doublings outside `[min, max]`; `x = 0` counts as half a unit.
+    pub fn size(x: f64, min: f64, max: f64) -> f64 {
+        let x = x.max(0.5);
+        if x < min {
+            (min / x).log2()
+        } else if x > max {
+            (x / max).log2()
+        } else {
+            0.0
+        }
+    }
+    /// Days outside the window `[from, to]` (steps), at least a quarter day when outside.
+    pub fn days(step: u64, from: u64, to: u64, step_days: f64) -> f64 {
+        let off = if step < from {
+            from - step
+        } else if step > to {
+            step - to
+        } else {
+            return 0.0;
+        };
+        (off as f64 * step_days).max(0.25)
+    }
+    /// Doublings short of `need` (a ratio that must exceed it).
+    pub fn ratio_short(ratio: f64, need: f64) -> f64 {
+        if ratio > need {
+            0.0
+        } else {
+            (need / ratio.max(1e-6)).log2().max(0.1)
+        }
+    }
 }
 
 /// Checks that every criterion's dates parse and its regions exist.
@@ -134,7 +190,8 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
     spec.criteria
         .iter()
         .map(|c| {
-            let (met, measured) = match c {
+            let step_days = cal.step_hours / 24.0;
+            let (met, measured, miss) = match c {
                 CriterionSpec::StartsIn {
                     region,
                     share,
@@ -152,12 +209,12 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     });
                     match first {
                         Some(r) => {
-                            let ok = names[r.region] == region.as_str()
-                                && r.step >= step(cal, from)
-                                && r.step <= step(cal, to);
-                            (ok, format!("{} {}", names[r.region], cal.label(r.step)))
+                            let here = names[r.region] == region.as_str();
+                            let late = miss_of::days(r.step, step(cal, from), step(cal, to), step_days);
+                            let miss = late + if here { 0.0 } else { 1.0 };
+                            (miss == 0.0, format!("{} {}", names[r.region], cal.label(r.step)), miss)
                         }
-                        None => (false, "no region active".into()),
+                        None => (false, "no region active".into(), MISS_CAP),
                     }
                 }
                 CriterionSpec::Spreads {
@@ -171,14 +228,17 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                         }
                     }
                     let n = seen.iter().filter(|&&s| s).count();
-                    (n >= *min_regions, format!("{n} of {nreg} regions"))
+                    let short = min_regions.saturating_sub(n) as f64 / (*min_regions).max(1) as f64;
+                    (n >= *min_regions, format!("{n} of {nreg} regions"), 2.0 * short)
                 }
                 CriterionSpec::PeakBetween { from, to, region, .. } => {
                     let (peak, peak_step) = peak_in(region.as_deref());
-                    (
-                        peak > 0 && peak_step >= step(cal, from) && peak_step <= step(cal, to),
-                        format!("peak {} at {}", peak, cal.label(peak_step)),
-                    )
+                    let miss = if peak == 0 {
+                        MISS_CAP
+                    } else {
+                        miss_of::days(peak_step, step(cal, from), step(cal, to), step_days)
+                    };
+                    (miss == 0.0, format!("peak {} at {}", peak, cal.label(peak_step)), miss)
                 }
                 CriterionSpec::PeakSize { min, max, region, .. } => {
                     let (peak, peak_step) = peak_in(region.as_deref());
@@ -186,33 +246,47 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     (
                         people >= *min && people <= *max,
                         format!("{people:.0} at {}", cal.label(peak_step)),
+                        miss_of::size(people, *min, *max),
                     )
                 }
                 CriterionSpec::QuietBy { by, share, .. } => {
                     let from = step(cal, by) as usize;
                     let worst = active.iter().skip(from).copied().max().unwrap_or(0);
                     let ratio = worst as f64 / peak.max(1) as f64;
-                    (peak > 0 && ratio < *share, format!("{:.1}% of peak", 100.0 * ratio))
+                    let ok = peak > 0 && ratio < *share;
+                    let miss = if peak == 0 {
+                        MISS_CAP
+                    } else if ok {
+                        0.0
+                    } else {
+                        (ratio / share.max(1e-9)).log2().max(0.1)
+                    };
+                    (ok, format!("{:.1}% of peak", 100.0 * ratio), miss)
                 }
                 CriterionSpec::Outcome {
                     outcome: o, from, to, ..
                 } => {
-                    let mut ok = o.split('|').any(|alt| alt == outcome.as_str());
-                    if let Some(f) = from {
-                        ok &= outcome_step >= step(cal, f);
-                    }
-                    if let Some(t) = to {
-                        ok &= outcome_step <= step(cal, t);
-                    }
-                    (ok, format!("{} {}", outcome.as_str(), cal.label(outcome_step)))
+                    let right = o.split('|').any(|alt| alt == outcome.as_str());
+                    let (lo, hi) = (
+                        from.as_deref().map_or(0, |f| step(cal, f)),
+                        to.as_deref().map_or(u64::MAX, |t| step(cal, t)),
+                    );
+                    // A wrong ending is three units off; the right one at the wrong
+                    // time is off by its days, at most two.
+                    let miss = if right {
+                        miss_of::days(outcome_step, lo, hi, step_days).min(2.0)
+                    } else {
+                        3.0
+                    };
+                    (miss == 0.0, format!("{} {}", outcome.as_str(), cal.label(outcome_step)), miss)
                 }
                 CriterionSpec::KilledBetween { min, max, .. } => {
                     let k = last.killed as f64;
-                    (k >= *min && k <= *max, format!("{k:.0} killed"))
+                    (k >= *min && k <= *max, format!("{k:.0} killed"), miss_of::size(k, *min, *max))
                 }
                 CriterionSpec::DetainedBetween { min, max, .. } => {
                     let d = last.detained as f64;
-                    (d >= *min && d <= *max, format!("{d:.0} detained"))
+                    (d >= *min && d <= *max, format!("{d:.0} detained"), miss_of::size(d, *min, *max))
                 }
                 CriterionSpec::WeeklyPeaks {
                     from,
@@ -237,16 +311,19 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                             ok_weeks += 1;
                         }
                     }
-                    (ok_weeks >= *weeks, format!("{ok_weeks} of {weeks} weeks"))
+                    let short = weeks.saturating_sub(ok_weeks) as f64 / f64::from((*weeks).max(1));
+                    (ok_weeks >= *weeks, format!("{ok_weeks} of {weeks} weeks"), 2.0 * short)
                 }
                 CriterionSpec::GrowsAfter { at, days, factor, .. } => {
                     let s = step(cal, at);
                     let n = cal.steps_in_days(*days).round().max(1.0) as u64;
                     let before = mean_active(&active, s.saturating_sub(n), s.saturating_sub(1));
                     let after = mean_active(&active, s, s + n);
+                    let ratio = after / before.max(1e-9);
                     (
                         after > factor * before.max(1e-9),
-                        format!("×{:.1}", after / before.max(1e-9)),
+                        format!("×{ratio:.1}"),
+                        miss_of::ratio_short(ratio, *factor),
                     )
                 }
                 CriterionSpec::DeathsConcentrated { from, to, share, .. } => {
@@ -254,10 +331,9 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     let at = |i: usize| nat.get(i.min(nat.len() - 1)).map_or(0, |n| n.killed);
                     let inside = at(b).saturating_sub(at(a.saturating_sub(1)));
                     let frac = inside as f64 / last.killed.max(1) as f64;
-                    (
-                        last.killed > 0 && frac >= *share,
-                        format!("{:.0}% of {}", 100.0 * frac, last.killed),
-                    )
+                    let ok = last.killed > 0 && frac >= *share;
+                    let miss = if ok { 0.0 } else { 2.0 * (1.0 - frac / share.max(1e-9)).max(0.05) };
+                    (ok, format!("{:.0}% of {}", 100.0 * frac, last.killed), miss)
                 }
                 CriterionSpec::Escalates {
                     base_from,
@@ -269,13 +345,19 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                 } => {
                     let base = mean_active(&active, step(cal, base_from), step(cal, base_to));
                     let late = mean_active(&active, step(cal, from), step(cal, to));
-                    (late > factor * base.max(1e-9), format!("×{:.1}", late / base.max(1e-9)))
+                    let ratio = late / base.max(1e-9);
+                    (
+                        late > factor * base.max(1e-9),
+                        format!("×{ratio:.1}"),
+                        miss_of::ratio_short(ratio, *factor),
+                    )
                 }
             };
             Verdict {
                 label: c.label().to_string(),
                 met,
                 measured,
+                miss: if met { 0.0 } else { miss.max(1e-3) },
             }
         })
         .collect()

@@ -30,6 +30,7 @@ pub mod heatmap;
 pub mod merge;
 pub mod sample;
 pub mod slurm;
+pub mod smc;
 pub mod spec;
 pub mod table;
 
