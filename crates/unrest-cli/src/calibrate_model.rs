@@ -192,8 +192,14 @@ pub fn calibrate_model(
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     // The plan's identity: its text, the episodes' files and the built-in
     // model's values (a changed model is another calibration).
+    // `generations` and `min_acceptance` only say when to stop: a plan run
+    // further with more generations resumes its journal (generation g's
+    // proposals depend on generations before g only).
     let mut h = Sha256::new();
-    h.update(text.as_bytes());
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+    table.remove("generations");
+    table.remove("min_acceptance");
+    h.update(toml::to_string(&table).map_err(|e| e.to_string())?.as_bytes());
     for e in &eps {
         let t = unrest_scenario::country_builtin(&e.path)
             .map(str::to_string)
