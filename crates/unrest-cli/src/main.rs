@@ -7,6 +7,7 @@ mod calibrate;
 mod calibrate_model;
 mod compare;
 mod country;
+mod posterior;
 mod run;
 mod runner;
 mod serve;

@@ -22,6 +22,11 @@ pub struct ValidateArgs {
     /// Print each run's outcome and measurements.
     #[arg(long)]
     pub verbose: bool,
+    /// Draw each run's fitted parameters from this posterior (posterior.csv
+    /// of `unrest calibrate --plan`): the shares then carry the parameters'
+    /// uncertainty as well as the seeds'.
+    #[arg(long, value_name = "POSTERIOR.csv")]
+    pub posterior: Option<std::path::PathBuf>,
     /// Print one JSON object (criteria with the share of runs meeting each,
     /// and the outcomes) instead of the table: for fitting scripts.
     #[arg(long)]
@@ -37,12 +42,20 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         return Err(format!("--required {} must be between 0 and 1", args.required));
     }
     let sets = crate::run::parse_sets(&args.set)?;
-    let sc = crate::country::load(&args.scenario, &sets, args.seed)?;
+    let post = args
+        .posterior
+        .as_deref()
+        .map(crate::posterior::Posterior::read)
+        .transpose()?;
+    let (scs, which, base) = crate::posterior::scenarios(&args.scenario, &sets, args.seed, post.as_ref(), args.seeds)?;
+    let sc = &scs[0];
     if sc.spec.criteria.is_empty() {
         return Err(format!("{} has no [[criteria]] to validate against", sc.spec.name));
     }
     let started = std::time::Instant::now();
-    let runs = unrest_country::validate_seeds(&sc.spec, &sc.lattice, sc.seed, args.seeds).map_err(|e| e.to_string())?;
+    let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
+    let runs = unrest_country::validate_setups(&setups, base).map_err(|e| e.to_string())?;
+    let overrides = crate::posterior::user_overrides(sc, post.as_ref());
     let wall = started.elapsed().as_secs_f64();
     if args.json {
         let shares: Vec<serde_json::Value> = sc
@@ -64,7 +77,8 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         let out = serde_json::json!({
             "scenario": sc.spec.name,
             "model": sc.model,
-            "overrides": sc.overrides,
+            "overrides": overrides,
+            "posterior": post.as_ref().map(|p| serde_json::json!({"file": p.path, "particles_drawn": scs.len()})),
             "seeds": args.seeds,
             "scale": sc.spec.scale,
             "wall_seconds": wall,
@@ -91,8 +105,17 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         sc.spec.name, args.seeds, sc.spec.scale, wall
     );
     match &sc.model {
-        Some(m) => println!("model {m}{}", crate::country::overrides_note(&sc.overrides)),
+        Some(m) => println!("model {m}{}", crate::country::overrides_note(&overrides)),
         None => println!("no shared model: every mechanism value is the scenario's own"),
+    }
+    if let Some(p) = &post {
+        println!(
+            "fitted parameters drawn from {} ({} particles over {} runs; {} keys)",
+            p.path,
+            scs.len(),
+            args.seeds,
+            p.keys.len()
+        );
     }
     println!("{:<64} {:>7}  {}", "criterion", "met", "");
     let mut short = 0;
