@@ -333,7 +333,14 @@ fn add_event(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), Scenar
     let shape = "an event is an inline table, {at = \"...\", kind = \"...\", ...}, or a list of them";
     let parsed: toml::Table =
         toml::from_str(&format!("event = {raw}")).map_err(|e| fail(format!("{shape}: {}", e.message())))?;
-    let added: Vec<toml::Table> = match parsed.get("event").cloned() {
+    let mut value = parsed.get("event").cloned();
+    // A sweep's `[set]` passes strings quoted, as TOML: unwrap one level.
+    if let Some(toml::Value::String(inner)) = &value {
+        let again: toml::Table =
+            toml::from_str(&format!("event = {inner}")).map_err(|e| fail(format!("{shape}: {}", e.message())))?;
+        value = again.get("event").cloned();
+    }
+    let added: Vec<toml::Table> = match value {
         Some(toml::Value::Table(event)) => vec![event],
         Some(toml::Value::Array(list)) if !list.is_empty() => list
             .into_iter()

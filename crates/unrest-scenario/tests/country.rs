@@ -179,6 +179,8 @@ fn variants_drop_and_add_dated_inputs() {
     )
     .unwrap();
     assert_eq!(two.spec.events.len(), 3, "a list adds each");
+    let quoted = set("events.add", r#"'{at = "2020-01-03", kind = "emergency"}'"#).unwrap();
+    assert_eq!(quoted.spec.events.len(), 2, "a sweep's quoted string is unwrapped");
     assert!(set("events.add", "[]").is_err() && set("events.add", "[1]").is_err());
     assert!(
         set("events.add", r#"{at = "2020-01-03", kind = "party"}"#).is_err(),
