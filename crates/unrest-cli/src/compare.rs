@@ -67,25 +67,8 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
     for v in &args.variants {
         plan.push(parse_variant(v)?);
     }
-    let mut runs = Vec::new();
-    let mut seed = args.seed;
-    let mut name = String::new();
-    for (label, edits) in &plan {
-        let sets: Vec<(String, String)> = base_sets.iter().chain(edits).cloned().collect();
-        let sc = crate::country::load(&args.scenario, &sets, args.seed).map_err(|e| {
-            if edits.is_empty() {
-                e
-            } else {
-                format!("variant {label:?}: {e}")
-            }
-        })?;
-        // Every variant on the baseline's seeds, whatever its own edits say.
-        let base = *seed.get_or_insert(sc.seed);
-        name = sc.spec.name.clone();
-        let r = compare::run_variant(&sc.spec, &sc.lattice, base, args.seeds).map_err(|e| e.to_string())?;
-        runs.push((label.clone(), r));
-    }
-    let results = compare::summarise(runs);
+    let load = |sets: &[(String, String)]| crate::country::load(&args.scenario, sets, args.seed);
+    let (name, results) = run_plan(&load, &base_sets, &plan, args.seed, args.seeds)?;
     print!("{}", report(&name, args.seeds, &results));
     if let Some(dir) = &args.out {
         let mut staged = Staged::default();
@@ -95,6 +78,37 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
         crate::run::write_staged(staged, dir)?;
     }
     Ok(())
+}
+
+/// Runs the baseline and each variant of `plan` (label, edits) over the same
+/// seeds and summarises them; `load` loads the scenario with the given edits.
+/// Returns the scenario's name and the per-variant results.
+pub fn run_plan(
+    load: &dyn Fn(&[(String, String)]) -> Result<unrest_scenario::CountryScenario, String>,
+    base_sets: &[(String, String)],
+    plan: &[(String, Vec<(String, String)>)],
+    seed: Option<u64>,
+    seeds: u64,
+) -> Result<(String, Vec<VariantResult>), String> {
+    let mut runs = Vec::new();
+    let mut seed = seed;
+    let mut name = String::new();
+    for (label, edits) in plan {
+        let sets: Vec<(String, String)> = base_sets.iter().chain(edits).cloned().collect();
+        let sc = load(&sets).map_err(|e| {
+            if edits.is_empty() {
+                e
+            } else {
+                format!("variant {label:?}: {e}")
+            }
+        })?;
+        // Every variant on the baseline's seeds, whatever its own edits say.
+        let base = *seed.get_or_insert(sc.seed);
+        name = sc.spec.name.clone();
+        let r = compare::run_variant(&sc.spec, &sc.lattice, base, seeds).map_err(|e| e.to_string())?;
+        runs.push((label.clone(), r));
+    }
+    Ok((name, compare::summarise(runs)))
 }
 
 /// Where `collapsed` sits in the per-outcome lists (`Outcome::NAMES` order).
@@ -176,7 +190,7 @@ fn report(name: &str, seeds: u64, results: &[VariantResult]) -> String {
 /// compare.csv: one row per variant and measure — the estimate, its interval,
 /// and the paired difference from the baseline with its interval (empty for
 /// the baseline).
-fn compare_csv(results: &[VariantResult]) -> String {
+pub fn compare_csv(results: &[VariantResult]) -> String {
     let mut s = String::from("variant,measure,value,lo,hi,diff,diff_lo,diff_hi\n");
     for r in results {
         let d = r.versus_baseline.as_ref();
@@ -202,7 +216,7 @@ fn compare_csv(results: &[VariantResult]) -> String {
 }
 
 /// runs.csv: every run of every variant.
-fn runs_csv(results: &[VariantResult]) -> String {
+pub fn runs_csv(results: &[VariantResult]) -> String {
     let mut s = String::from("variant,seed,outcome,outcome_date,peak_people,killed,detained\n");
     for r in results {
         for x in &r.runs {

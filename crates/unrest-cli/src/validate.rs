@@ -45,36 +45,7 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
     let runs = unrest_country::validate_seeds(&sc.spec, &sc.lattice, sc.seed, args.seeds).map_err(|e| e.to_string())?;
     let wall = started.elapsed().as_secs_f64();
     if args.json {
-        let shares: Vec<serde_json::Value> = sc
-            .spec
-            .criteria
-            .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let met = runs.iter().filter(|r| r.1[k].met).count();
-                serde_json::json!({
-                    "label": c.label(),
-                    "share": met as f64 / runs.len() as f64,
-                    "measured": runs.iter().map(|r| r.1[k].measured.clone()).collect::<Vec<_>>(),
-                    "miss": runs.iter().map(|r| r.1[k].miss).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let outcomes: Vec<&str> = runs.iter().map(|r| r.2.as_str()).collect();
-        let out = serde_json::json!({
-            "scenario": sc.spec.name,
-            "model": sc.model,
-            "overrides": sc.overrides,
-            "seeds": args.seeds,
-            "scale": sc.spec.scale,
-            "wall_seconds": wall,
-            "criteria": shares,
-            // The mean over runs of unrest_country::distance: 0 when every
-            // criterion is met in every run (the calibration's distance).
-            "distance": runs.iter().map(|r| unrest_country::distance(&r.1)).sum::<f64>() / runs.len() as f64,
-            "outcomes": outcomes,
-        });
-        println!("{out}");
+        println!("{}", json_report(&sc, &runs, args.seeds, wall));
         return Ok(());
     }
     if args.verbose {
@@ -116,4 +87,43 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// What `validate --json` prints: each criterion with the share of runs that
+/// met it, its measurements and misses, the mean distance and the outcomes.
+pub fn json_report(
+    sc: &unrest_scenario::CountryScenario,
+    runs: &[(u64, Vec<unrest_country::Verdict>, String)],
+    seeds: u64,
+    wall: f64,
+) -> serde_json::Value {
+    let shares: Vec<serde_json::Value> = sc
+        .spec
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let met = runs.iter().filter(|r| r.1[k].met).count();
+            serde_json::json!({
+                "label": c.label(),
+                "share": met as f64 / runs.len() as f64,
+                "measured": runs.iter().map(|r| r.1[k].measured.clone()).collect::<Vec<_>>(),
+                "miss": runs.iter().map(|r| r.1[k].miss).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let outcomes: Vec<&str> = runs.iter().map(|r| r.2.as_str()).collect();
+    serde_json::json!({
+        "scenario": sc.spec.name,
+        "model": sc.model,
+        "overrides": sc.overrides,
+        "seeds": seeds,
+        "scale": sc.spec.scale,
+        "wall_seconds": wall,
+        "criteria": shares,
+        // The mean over runs of unrest_country::distance: 0 when every
+        // criterion is met in every run (the calibration's distance).
+        "distance": runs.iter().map(|r| unrest_country::distance(&r.1)).sum::<f64>() / runs.len() as f64,
+        "outcomes": outcomes,
+    })
 }
