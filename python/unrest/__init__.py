@@ -219,6 +219,7 @@ class Result:
                 for d in self.events.column("date").to_numpy():
                     ax.axvline(d, color="grey", linestyle=":", linewidth=0.8)
             ax.set_xlabel("date")
+            ax.figure.autofmt_xdate()
         ax.set_ylabel("agents")
         ax.set_title(f"{self.summary.get('scenario', '')} (seed {self.summary.get('seed', '')})")
         ax.legend()
