@@ -34,7 +34,10 @@ pub fn validate(
     }
     let sc = load_country(&Source::new(scenario, is_text, origin), &sets, seed).map_err(scenario_error)?;
     if sc.spec.criteria.is_empty() {
-        return Err(scenario_error(format!("{} has no [[criteria]] to validate against", sc.spec.name)));
+        return Err(scenario_error(format!(
+            "{} has no [[criteria]] to validate against",
+            sc.spec.name
+        )));
     }
     let started = std::time::Instant::now();
     let runs = py
@@ -75,7 +78,9 @@ pub fn sweep<'py>(
         csv,
         progress: false,
     };
-    let r = py.detach(|| run_sweep(&plan, &CliRunner, &opts)).map_err(scenario_error)?;
+    let r = py
+        .detach(|| run_sweep(&plan, &CliRunner, &opts))
+        .map_err(scenario_error)?;
     let d = PyDict::new(py);
     let runs = table::read_parquet(&r.runs_file).map_err(runtime_error)?;
     d.set_item("runs", PyBytes::new(py, &ipc(&runs.batch).map_err(runtime_error)?))?;
@@ -158,11 +163,16 @@ fn compare_table(results: &[VariantResult]) -> PyResult<Vec<u8>> {
 
 /// runs.csv's rows: every run of every variant.
 fn compare_runs(results: &[VariantResult]) -> PyResult<Vec<u8>> {
-    let runs: Vec<(&str, &unrest_country::compare::RunMeasures)> =
-        results.iter().flat_map(|r| r.runs.iter().map(move |x| (r.label.as_str(), x))).collect();
+    let runs: Vec<(&str, &unrest_country::compare::RunMeasures)> = results
+        .iter()
+        .flat_map(|r| r.runs.iter().map(move |x| (r.label.as_str(), x)))
+        .collect();
     let mut t = Table::default();
     t.str("variant", runs.iter().map(|r| r.0.to_string()))
-        .push("seed", Col::Str(runs.iter().map(|r| Some(r.1.seed.to_string())).collect()))
+        .push(
+            "seed",
+            Col::Str(runs.iter().map(|r| Some(r.1.seed.to_string())).collect()),
+        )
         .str("outcome", runs.iter().map(|r| r.1.outcome.as_str().to_string()))
         .str("outcome_date", runs.iter().map(|r| r.1.outcome_at.clone()))
         .f64("peak_people", runs.iter().map(|r| r.1.peak_people))
@@ -189,7 +199,11 @@ pub fn calibrate<'py>(
     seed: u64,
     jobs: Option<usize>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let priors: Vec<Prior> = params.iter().map(|p| Prior::parse(p)).collect::<Result<_, _>>().map_err(scenario_error)?;
+    let priors: Vec<Prior> = params
+        .iter()
+        .map(|p| Prior::parse(p))
+        .collect::<Result<_, _>>()
+        .map_err(scenario_error)?;
     let target = load_target(target, target_is_text)?;
     if jobs == Some(0) {
         return Err(scenario_error("jobs must be at least 1"));
@@ -234,7 +248,8 @@ fn load_target(target: &str, is_text: bool) -> PyResult<Target> {
     match Target::builtin(target) {
         Some(t) => t.map_err(scenario_error),
         None => {
-            let text = unrest_scenario::read_input(Path::new(target), "target").map_err(|e| scenario_error(e.to_string()))?;
+            let text =
+                unrest_scenario::read_input(Path::new(target), "target").map_err(|e| scenario_error(e.to_string()))?;
             Target::parse(&text, target).map_err(scenario_error)
         }
     }

@@ -47,10 +47,13 @@ fn builtins() -> Vec<(String, String, String)> {
 /// A JSON object (a scenario, sweep spec or target given as a dict) as TOML text.
 #[pyfunction]
 fn json_to_toml(json: &str) -> PyResult<String> {
-    let value: toml::Value = serde_json::from_str(json).map_err(|e| scenario_error(format!("not a TOML table: {e}")))?;
+    let value: toml::Value =
+        serde_json::from_str(json).map_err(|e| scenario_error(format!("not a TOML table: {e}")))?;
     match value {
         toml::Value::Table(t) => toml::to_string(&t).map_err(|e| scenario_error(format!("cannot write as TOML: {e}"))),
-        _ => Err(scenario_error("a scenario given as a dict must be a dict (a TOML table)")),
+        _ => Err(scenario_error(
+            "a scenario given as a dict must be a dict (a TOML table)",
+        )),
     }
 }
 
@@ -58,7 +61,8 @@ fn json_to_toml(json: &str) -> PyResult<String> {
 /// (e.g. `events.add`).
 #[pyfunction]
 fn json_to_toml_value(json: &str) -> PyResult<String> {
-    let value: toml::Value = serde_json::from_str(json).map_err(|e| scenario_error(format!("not a TOML value: {e}")))?;
+    let value: toml::Value =
+        serde_json::from_str(json).map_err(|e| scenario_error(format!("not a TOML value: {e}")))?;
     Ok(value.to_string())
 }
 

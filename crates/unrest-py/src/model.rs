@@ -53,7 +53,8 @@ impl Model {
                 )))
             }
         };
-        let world = World::new(s.params.clone(), s.schedule.clone(), s.seed).map_err(|e| scenario_error(e.to_string()))?;
+        let world =
+            World::new(s.params.clone(), s.schedule.clone(), s.seed).map_err(|e| scenario_error(e.to_string()))?;
         Ok(Model {
             series: vec![world.counts()],
             world,
@@ -136,7 +137,10 @@ impl Model {
             "state" => (bytes(a.state.iter().map(|s| *s as u8).collect()), "u1"),
             "site" => (bytes(a.site.iter().flat_map(|x| x.to_le_bytes()).collect()), "<u4"),
             "hardship" => (bytes(a.hardship.iter().flat_map(|x| x.to_le_bytes()).collect()), "<f4"),
-            "risk_aversion" => (bytes(a.risk_aversion.iter().flat_map(|x| x.to_le_bytes()).collect()), "<f4"),
+            "risk_aversion" => (
+                bytes(a.risk_aversion.iter().flat_map(|x| x.to_le_bytes()).collect()),
+                "<f4",
+            ),
             "jail_term" => (bytes(a.jail_term.iter().flat_map(|x| x.to_le_bytes()).collect()), "<u4"),
             "group" => (bytes(a.group.to_vec()), "u1"),
             other => {

@@ -186,6 +186,9 @@ fn events_table(c: &Country) -> PyResult<Vec<u8>> {
         .str("constituencies", ev.iter().map(|e| e.constituencies.clone()))
         .str("origin", ev.iter().map(|e| e.origin.clone()))
         .str("note", ev.iter().map(|e| e.note.clone()))
-        .str("params", ev.iter().map(|e| unrest_cli::country::action_params(&e.action)));
+        .str(
+            "params",
+            ev.iter().map(|e| unrest_cli::country::action_params(&e.action)),
+        );
     t.ipc().map_err(runtime_error)
 }

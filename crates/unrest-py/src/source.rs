@@ -48,9 +48,11 @@ pub enum Loaded {
 pub fn load(src: &Source, sets: &[(String, String)], seed: Option<u64>, steps: Option<u64>) -> Result<Loaded, String> {
     if src.is_country() {
         if steps.is_some() {
-            return Err("steps does not apply to a country scenario: its calendar sets the length \
+            return Err(
+                "steps does not apply to a country scenario: its calendar sets the length \
                         (set={\"calendar.end\": \"YYYY-MM-DD\"})"
-                .into());
+                    .into(),
+            );
         }
         return load_country(src, sets, seed).map(|c| Loaded::Country(Box::new(c)));
     }
