@@ -22,6 +22,7 @@ See docs/python.md.
 from __future__ import annotations
 
 import builtins
+import importlib
 import json
 import os
 import tempfile
@@ -122,11 +123,13 @@ def _sets(set: SetLike, scale: float | None = None) -> _list[tuple[str, str]]:
     return pairs
 
 
-def _table(data: bytes | None) -> pa.Table | None:
+def _table(data: bytes) -> pa.Table:
     """An Arrow IPC stream made in Rust, as a table (no copy of the columns)."""
-    if data is None:
-        return None
     return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+
+
+def _maybe_table(data: bytes | None) -> pa.Table | None:
+    return None if data is None else _table(data)
 
 
 def _pandas(table: pa.Table) -> Any:
@@ -135,7 +138,7 @@ def _pandas(table: pa.Table) -> Any:
 
 def _polars(table: pa.Table) -> Any:
     try:
-        import polars as pl
+        pl = importlib.import_module("polars")
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError("to_polars() needs polars: pip install polars") from e
     return pl.from_arrow(table)
@@ -175,8 +178,8 @@ class Result:
         self.kind: str = raw["kind"]
         self.summary: dict[str, Any] = json.loads(raw["summary"])
         self.timeseries: pa.Table = _table(raw["timeseries"])
-        self.regions: pa.Table | None = _table(raw.get("regions"))
-        self.events: pa.Table | None = _table(raw.get("events"))
+        self.regions: pa.Table | None = _maybe_table(raw.get("regions"))
+        self.events: pa.Table | None = _maybe_table(raw.get("events"))
 
     def _pick(self, table: str) -> pa.Table:
         t = getattr(self, table, None) if table in ("timeseries", "regions", "events") else None

@@ -1,0 +1,28 @@
+"""The package's annotations and the native module's stubs agree (mypy --strict-ish)."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import unrest
+
+PACKAGE = pathlib.Path(unrest.__file__).parent
+
+
+def test_stubs_and_py_typed_are_installed():
+    assert (PACKAGE / "py.typed").exists()
+    assert (PACKAGE / "_unrest.pyi").exists()
+
+
+def test_mypy_accepts_the_package():
+    pytest.importorskip("mypy")
+    p = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-incremental", "--disallow-untyped-defs", str(PACKAGE)],
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
