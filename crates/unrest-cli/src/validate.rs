@@ -16,7 +16,7 @@ pub struct ValidateArgs {
     /// Share of runs each criterion must reach.
     #[arg(long, default_value_t = 0.8)]
     pub required: f64,
-    /// Override a key: --set loyalty.defection_rate=0.3 (repeatable).
+    /// Override a key: --set loyalty.defection_threshold=0.3 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Print each run's outcome and measurements.

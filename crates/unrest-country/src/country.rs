@@ -148,6 +148,8 @@ struct Region {
     crackdown: Option<(u64, u32)>,
     brutality: f64,
     willingness: f64,
+    /// The highest loyalty pressure so far: only a rise above it defects officers.
+    peak_pressure: f64,
     /// Arrests per officer: × `emergency_arrests` under an emergency, × `mass_detention` under such an order.
     emergency_arrests: f64,
     mass_detention: f64,
@@ -184,7 +186,7 @@ pub struct Country {
     focal: Option<u32>,
     news_national: f64,
     collapsed_at: Option<u64>,
-    /// The capital's loyal capacity when it collapsed.
+    /// The capital's loyal force (officers still serving plus foreign forces) when it collapsed.
     capacity_at_collapse: f64,
     legitimacy_start: f64,
     rows: Vec<RegionRow>,
@@ -280,6 +282,7 @@ impl Country {
                     crackdown: None,
                     brutality: 0.0,
                     willingness: 1.0,
+                    peak_pressure: 0.0,
                     emergency_arrests: 1.0,
                     mass_detention: 1.0,
                     defected: 0,
@@ -410,7 +413,7 @@ impl Country {
     pub fn fired(&self) -> &[FiredEvent] {
         &self.fired
     }
-    /// Step at which the capital's loyal capacity collapsed.
+    /// Step at which the capital's loyal force fell below the collapse share.
     pub fn collapsed_at(&self) -> Option<u64> {
         self.collapsed_at
     }
@@ -874,7 +877,6 @@ impl Country {
             firing_shock: l.firing_shock,
             foreign_steadying: l.foreign_steadying,
         };
-        let step_days = self.step_days();
         let fallen = self.collapsed_at.is_some();
         for reg in &mut self.regions {
             if !l.enabled {
@@ -893,7 +895,8 @@ impl Country {
             let pressure = m::loyalty_pressure(o, g, reg.lethality, f, &weights);
             reg.willingness = m::arrest_willingness(pressure, l.wavering);
             reg.world.set_arrest_willingness(reg.willingness);
-            let d = m::defection_probability(pressure, l.defection_rate, step_days);
+            let d = m::defection_share(pressure, reg.peak_pressure, l.defection_threshold);
+            reg.peak_pressure = reg.peak_pressure.max(pressure);
             if d > 0.0 {
                 let n = reg.world.domestic_cops();
                 let defect = (0..n).filter(|_| reg.rng.random::<f64>() < d).count() as u32;
@@ -969,14 +972,12 @@ impl Country {
         let cap = &self.regions[self.capital];
         if m::regime_collapses(
             cap.world.domestic_cops(),
-            cap.willingness,
             cap.world.foreign_cops(),
             cap.initial_police,
             self.spec.loyalty.collapse_share,
         ) {
             self.collapsed_at = Some(self.step);
-            self.capacity_at_collapse =
-                f64::from(cap.world.domestic_cops()) * cap.willingness + f64::from(cap.world.foreign_cops());
+            self.capacity_at_collapse = f64::from(cap.world.domestic_cops()) + f64::from(cap.world.foreign_cops());
         }
     }
 
@@ -1300,7 +1301,7 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     range("loyalty.firing_shock".into(), ly.firing_shock, 0.0, 1e6)?;
     range("loyalty.foreign_steadying".into(), ly.foreign_steadying, 0.0, 1e6)?;
     range("loyalty.wavering".into(), ly.wavering, 0.0, 1e6)?;
-    range("loyalty.defection_rate".into(), ly.defection_rate, 0.0, 1e6)?;
+    range("loyalty.defection_threshold".into(), ly.defection_threshold, 0.0, 1e6)?;
     range("loyalty.collapse_share".into(), ly.collapse_share, 0.0, 1.0)?;
     range(
         "detention.max_jail_days".into(),

@@ -200,24 +200,38 @@ pub fn arrest_willingness(pressure: f64, eta: f64) -> f64 {
     1.0 / (1.0 + eta * pressure.max(0.0))
 }
 
-/// Loyalty, part 2 — defection: each domestic officer leaves with probability
-/// `d = min(1, ρ · Δt · π)` per step (`ρ` per day, `Δt` in days).
-pub fn defection_probability(pressure: f64, rho_per_day: f64, step_days: f64) -> f64 {
-    (rho_per_day * step_days * pressure.max(0.0)).clamp(0.0, 1.0)
+/// Loyalty, part 2 — defection, a threshold model (Granovetter 1978): each
+/// officer has a loyalty threshold, exponential with mean `τ` in units of
+/// pressure, and goes over (for good) the first time the pressure exceeds it.
+/// Those still serving have thresholds above the highest pressure so far,
+/// `π̂`, so when the pressure rises to `π > π̂` each of them defects with
+/// probability `1 − exp(−(π − π̂)/τ)` (memorylessness of the exponential);
+/// pressure that does not exceed its earlier peak defects no one.
+///
+/// Why a threshold and not a rate: a rate makes any crowd that outnumbers the
+/// police, kept up for weeks, strip a capital of its police — Kyiv's stood by
+/// the Maidan for three months and went over only after the shootings of
+/// 18–20 February 2014. Defections come in steps, when something new happens
+/// (a bigger crowd, an order to fire), and a defection lowers the police left,
+/// so raises the overwhelm, so the pressure on the rest: the cascade.
+pub fn defection_share(pressure: f64, peak_pressure: f64, tau: f64) -> f64 {
+    let rise = pressure - peak_pressure.max(0.0);
+    if !(rise > 0.0) {
+        0.0
+    } else if tau <= 0.0 || rise.is_infinite() {
+        1.0
+    } else {
+        1.0 - (-rise / tau).exp()
+    }
 }
 
-/// Regime collapse: the capital's loyal capacity `K = C_d · w + C_f` (domestic
-/// officers weighted by their willingness, plus foreign forces) falls below
-/// `θ` times its police at the start.
-pub fn regime_collapses(
-    domestic: u32,
-    willingness: f64,
-    foreign: u32,
-    initial_police: u32,
-    collapse_share: f64,
-) -> bool {
-    let capacity = f64::from(domestic) * willingness + f64::from(foreign);
-    initial_police > 0 && capacity < collapse_share * f64::from(initial_police)
+/// Regime collapse: the capital's loyal force `K = C_d + C_f` (domestic
+/// officers still serving plus foreign forces) falls below `θ` times its
+/// police at the start. Only defection counts: police who stand by a crowd
+/// (low arrest willingness) still hold the ruler's buildings.
+pub fn regime_collapses(domestic: u32, foreign: u32, initial_police: u32, collapse_share: f64) -> bool {
+    let force = f64::from(domestic) + f64::from(foreign);
+    initial_police > 0 && force < collapse_share * f64::from(initial_police)
 }
 
 /// A run's outcome. `docs/mechanisms.md` maps them to NAVCO 1.2's
@@ -230,7 +244,7 @@ pub enum Outcome {
     Suppressed,
     /// The protest ended after concessions, with legitimacy above where it started.
     Conceded,
-    /// The ruler fell: the capital's security forces defected or stood aside.
+    /// The ruler fell: the capital's security forces defected.
     Collapsed,
     /// None of these by the calendar's end.
     Ongoing,
@@ -275,7 +289,7 @@ pub struct OutcomeReason {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OutcomeInputs {
     pub collapsed_at: Option<u64>,
-    /// The capital's loyal capacity and police at the start, when it collapsed.
+    /// The capital's loyal force and police at the start, when it collapsed.
     pub capacity_at_collapse: (f64, u32),
     pub ended_at: Option<u64>,
     pub peak_share: f64,
@@ -285,7 +299,7 @@ pub struct OutcomeInputs {
 }
 
 /// Outcome classification, in order: `collapsed` if the capital's loyal
-/// capacity fell below `θ` of its police (dated then); `no_protest` if the
+/// force fell below `θ` of its police (dated then); `no_protest` if the
 /// national peak share stayed under `min_peak_share`; `ongoing` if activity
 /// never settled below `ended_share` of the peak; otherwise the protest ended:
 /// `conceded` if mean legitimacy at the end exceeds its start by more than
@@ -297,7 +311,7 @@ pub fn classify_outcome(x: &OutcomeInputs, min_peak_share: f64, margin: f64, col
             outcome: Outcome::Collapsed,
             step: t,
             reason: format!(
-                "the capital's loyal capacity fell to {cap:.0} of {police} officers (below {:.0}%)",
+                "the capital's loyal force (officers still serving and foreign forces) fell to {cap:.0} of its {police} officers (below {:.0}%)",
                 100.0 * collapse_share
             ),
         };
@@ -456,16 +470,21 @@ mod tests {
         assert!(loyalty_pressure(3.0, 0.5, 0.0, 0.5, &lw) < p, "foreign forces steady");
         assert_eq!(arrest_willingness(0.0, 1.0), 1.0);
         assert!((arrest_willingness(2.0, 1.0) - 1.0 / 3.0).abs() < 1e-12);
-        assert_eq!(defection_probability(0.0, 0.5, 0.25), 0.0);
-        assert!((defection_probability(1.0, 0.4, 0.25) - 0.1).abs() < 1e-12);
+        assert_eq!(defection_share(0.0, 0.0, 2.0), 0.0);
+        assert_eq!(defection_share(1.0, 1.5, 2.0), 0.0, "below its peak, pressure defects no one");
+        assert!((defection_share(3.0, 1.0, 2.0) - (1.0 - (-1.0f64).exp())).abs() < 1e-12);
+        // Two rises add up to one: the thresholds are exponential.
+        let two = 1.0 - (1.0 - defection_share(1.0, 0.0, 2.0)) * (1.0 - defection_share(3.0, 1.0, 2.0));
+        assert!((two - defection_share(3.0, 0.0, 2.0)).abs() < 1e-12);
+        assert_eq!(defection_share(f64::INFINITY, 0.0, 2.0), 1.0);
         assert_eq!(loyalty_pressure(f64::INFINITY, 1.0, 0.0, 0.0, &lw) > 1e5, true);
     }
 
     #[test]
     fn collapse_and_outcomes() {
-        assert!(!regime_collapses(100, 1.0, 0, 100, 0.5));
-        assert!(regime_collapses(100, 0.4, 0, 100, 0.5));
-        assert!(!regime_collapses(100, 0.4, 20, 100, 0.5), "foreign forces prop it up");
+        assert!(!regime_collapses(100, 0, 100, 0.5));
+        assert!(regime_collapses(40, 0, 100, 0.5));
+        assert!(!regime_collapses(40, 20, 100, 0.5), "foreign forces prop it up");
         let x = OutcomeInputs {
             collapsed_at: None,
             capacity_at_collapse: (0.0, 0),
@@ -493,7 +512,7 @@ mod tests {
             ..x
         });
         assert_eq!((fell.outcome, fell.step), (Outcome::Collapsed, 9));
-        assert!(fell.reason.contains("40 of 100"), "{}", fell.reason);
+        assert!(fell.reason.contains("40 of its 100"), "{}", fell.reason);
         assert_eq!(Outcome::Collapsed.navco(), "success");
         assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 3, 2], 0.05), Some(4));
         assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 30, 2], 0.05), Some(6));

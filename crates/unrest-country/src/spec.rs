@@ -332,15 +332,17 @@ pub struct LoyaltySpec {
     pub crowd_per_officer: f64,
     /// `η`: how fast arrest willingness falls with the pressure, `w = 1/(1 + η·π)`.
     pub wavering: f64,
-    /// `ρ`: defection probability per officer per day per unit of pressure.
-    pub defection_rate: f64,
+    /// `τ`: mean loyalty threshold of an officer, in units of pressure; an
+    /// officer defects the first time the pressure exceeds his threshold
+    /// (`crate::mechanisms::defection_share`).
+    pub defection_threshold: f64,
     /// `χ`: pressure added per unit lethality of an order to fire on an overwhelming crowd.
     pub firing_shock: f64,
     /// `ζ`: how much loyal foreign forces (as a share of the region's police)
     /// steady the domestic police.
     pub foreign_steadying: f64,
-    /// The regime falls when the capital's loyal capacity drops below this share
-    /// of its police at the start.
+    /// The regime falls when the capital's police still serving, with foreign
+    /// forces, drop below this share of its police at the start.
     pub collapse_share: f64,
 }
 
@@ -350,7 +352,7 @@ impl Default for LoyaltySpec {
             enabled: true,
             crowd_per_officer: 10.0,
             wavering: 1.0,
-            defection_rate: 0.2,
+            defection_threshold: 5.0,
             firing_shock: 1.0,
             foreign_steadying: 2.0,
             collapse_share: 0.5,

@@ -211,7 +211,7 @@ fn police_that_lose_faith_defect_and_the_regime_falls() {
     let mut s = restless();
     s.constituencies[0].legitimacy = 0.5;
     s.loyalty.crowd_per_officer = 2.0;
-    s.loyalty.defection_rate = 2.0;
+    s.loyalty.defection_threshold = 0.1;
     let c = run(s.clone(), 9);
     let (outcome, at) = c.outcome();
     assert_eq!(outcome, Outcome::Collapsed);

@@ -52,7 +52,7 @@ pub fn is_country_text(text: &str) -> bool {
 
 impl CountryScenario {
     /// Parses and validates a country scenario; `--set` overrides take dotted
-    /// keys (`seed`, `scale`, `loyalty.defection_rate`, `lattice.citizen_vision`,
+    /// keys (`seed`, `scale`, `loyalty.defection_threshold`, `lattice.citizen_vision`,
     /// `rules.legitimacy_span`). The named model is merged in first, then the
     /// overrides, then the input rules turn observables into inputs.
     pub fn parse_with(text: &str, origin: &str, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {

@@ -108,9 +108,9 @@ fn bad_values_and_keys_are_located() {
 
 #[test]
 fn dotted_overrides_reach_nested_tables() {
-    let sc = CountryScenario::parse_with(SMALL, "t", &[("loyalty.defection_rate".into(), "0.7".into())]).unwrap();
-    assert_eq!(sc.spec.loyalty.defection_rate, 0.7);
-    assert!(CountryScenario::parse_with(SMALL, "t", &[("loyalty.defection_rate".into(), "-1".into())]).is_err());
+    let sc = CountryScenario::parse_with(SMALL, "t", &[("loyalty.defection_threshold".into(), "0.7".into())]).unwrap();
+    assert_eq!(sc.spec.loyalty.defection_threshold, 0.7);
+    assert!(CountryScenario::parse_with(SMALL, "t", &[("loyalty.defection_threshold".into(), "-1".into())]).is_err());
 }
 
 #[test]
