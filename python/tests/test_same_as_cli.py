@@ -116,10 +116,10 @@ def test_compare_matches_cli_csv(run_cli, tmp_path):
 
 
 def test_calibrate_matches_cli_draws(run_cli, tmp_path):
-    args = ["--target", "KAZ-2022", "--param", "loyalty.defection_rate=0.1:0.5", "--draws", "6", "--accept", "0.5"]
+    args = ["--target", "KAZ-2022", "--param", "loyalty.wavering=0.5:2.0", "--draws", "6", "--accept", "0.5"]
     run_cli("calibrate", "kazakhstan-2022", *args, "--set", "scale=4000", "--out", str(tmp_path))
     cal = unrest.calibrate(
-        "kazakhstan-2022", "KAZ-2022", {"loyalty.defection_rate": (0.1, 0.5)},
+        "kazakhstan-2022", "KAZ-2022", {"loyalty.wavering": (0.5, 2.0)},
         draws=6, accept=0.5, set={"scale": 4000},
     )
     expected = pq.read_table(tmp_path / "draws.parquet")

@@ -247,7 +247,7 @@ def run(
     """Runs a scenario as ``unrest run`` does and returns its :class:`Result`.
 
     ``seed`` defaults to the scenario's; ``set`` overrides keys as ``--set``
-    does (``{"legitimacy": 0.7}``, ``{"loyalty.defection_rate": 0.3}``);
+    does (``{"legitimacy": 0.7}``, ``{"loyalty.wavering": 1.5}``);
     ``scale`` is a country scenario's people per agent; ``steps`` a lattice
     scenario's length. The GIL is released while the model steps, and Ctrl-C
     stops the run (``KeyboardInterrupt``).
