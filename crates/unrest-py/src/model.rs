@@ -1,6 +1,6 @@
 //! `unrest.Model`: a lattice world stepped from Python, Mesa style.
 
-use crate::run::{agents_of, chunk_steps, lattice_table};
+use crate::run::{lattice_table, step_world};
 use crate::source::{load, Loaded, Source};
 use crate::{runtime_error, scenario_error};
 use pyo3::prelude::*;
@@ -65,18 +65,10 @@ impl Model {
         })
     }
 
-    /// Makes `n` steps with the GIL released, checking for Ctrl-C between chunks.
+    /// Makes `n` steps with the GIL released, checking for Ctrl-C between
+    /// chunks of about 50 ms (`KeyboardInterrupt`; the steps made stay made).
     fn step(&mut self, py: Python<'_>, n: u64) -> PyResult<()> {
-        let chunk = chunk_steps(agents_of(&self.world.counts()));
-        let mut done = 0;
-        while done < n {
-            let k = chunk.min(n - done);
-            let (world, series) = (&mut self.world, &mut self.series);
-            py.detach(|| world.run(k, |c| series.push(*c)));
-            py.check_signals()?;
-            done += k;
-        }
-        Ok(())
+        step_world(py, &mut self.world, &mut self.series, n)
     }
 
     /// The counts after the last step (step 0: the initial state).

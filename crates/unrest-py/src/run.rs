@@ -7,21 +7,40 @@ use crate::tables::Table;
 use crate::{runtime_error, scenario_error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use unrest_core::{Counts, World};
 use unrest_country::Country;
 use unrest_output::Summary;
 use unrest_scenario::{CountryScenario, Scenario};
 
-/// Steps of a lattice run made between two checks for Ctrl-C: about ten
-/// million agent-updates (a few milliseconds), at least one step.
-pub fn chunk_steps(agents: u64) -> u64 {
-    (10_000_000 / agents.max(1)).max(1)
+/// How long the model steps with the GIL released before Python gets it back
+/// to check for Ctrl-C (and to run its other threads' pending work).
+const CHUNK: Duration = Duration::from_millis(50);
+
+/// Makes up to `n` steps of `world`, pushing each step's counts, for at most
+/// about [`CHUNK`] of wall time (at least one step). Returns the steps made.
+fn step_chunk(world: &mut World, series: &mut Vec<Counts>, n: u64) -> u64 {
+    let started = Instant::now();
+    let mut done = 0;
+    while done < n {
+        series.push(world.step());
+        done += 1;
+        if started.elapsed() >= CHUNK {
+            break;
+        }
+    }
+    done
 }
 
-/// Agents on a world's lattice (citizens not dead, and cops).
-pub fn agents_of(c: &Counts) -> u64 {
-    u64::from(c.quiet + c.active + c.jailed + c.cops)
+/// Makes `n` steps of `world` in chunks with the GIL released, checking for
+/// Ctrl-C (`KeyboardInterrupt`) between chunks; the steps made stay made.
+pub fn step_world(py: Python<'_>, world: &mut World, series: &mut Vec<Counts>, n: u64) -> PyResult<()> {
+    let mut done = 0;
+    while done < n {
+        done += py.detach(|| step_chunk(world, series, n - done));
+        py.check_signals()?;
+    }
+    Ok(())
 }
 
 /// Runs a scenario. Returns a dict: `kind` ("lattice" or "country"),
@@ -71,14 +90,7 @@ fn run_lattice(py: Python<'_>, s: &Scenario, threshold: u32) -> PyResult<(String
     let mut world =
         World::new(s.params.clone(), s.schedule.clone(), s.seed).map_err(|e| scenario_error(e.to_string()))?;
     let mut series: Vec<Counts> = vec![world.counts()];
-    let chunk = chunk_steps(agents_of(&world.counts()));
-    let mut done = 0;
-    while done < s.steps {
-        let n = chunk.min(s.steps - done);
-        py.detach(|| world.run(n, |c| series.push(*c)));
-        py.check_signals()?;
-        done += n;
-    }
+    step_world(py, &mut world, &mut series, s.steps)?;
     let mut summary = Summary::from_series(&series, threshold);
     summary.wall_seconds = started.elapsed().as_secs_f64();
     summary.scenario = s.name.clone();
