@@ -131,3 +131,29 @@ def test_calibrate_matches_cli_draws(run_cli, tmp_path):
 @pytest.mark.parametrize("name", ["epstein-run1", "kazakhstan-2022"])
 def test_check_report_is_the_cli_text(run_cli, name):
     assert unrest.check(name)["report"] == run_cli("check", name).stdout
+
+
+SMC_PLAN = """particles = 4
+generations = 1
+seeds = 1
+seed = 3
+[[episodes]]
+scenario = "kazakhstan-2022"
+name = "kz"
+set = ["scale=4000"]
+[[params]]
+key = "loyalty.crowd_per_officer"
+min = 2.0
+max = 60.0
+log = true
+"""
+
+
+def test_calibrate_plan_matches_cli_posterior(run_cli, tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(SMC_PLAN)
+    run_cli("calibrate", "--plan", str(plan), "--out", str(tmp_path / "cli"))
+    cal = unrest.calibrate(plan=plan, out=tmp_path / "py")
+    assert cal.draws is None and cal.best is None and cal.posterior.num_rows == 4
+    expected = pq.read_table(tmp_path / "cli" / "posterior.parquet")
+    assert cal.posterior.to_pandas().equals(expected.to_pandas())

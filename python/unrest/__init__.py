@@ -427,35 +427,57 @@ def compare(
 
 class Calibration:
     """What :func:`calibrate` returns: every ``draws`` (``draws.parquet``), the
-    accepted ``posterior`` (``posterior.parquet``) and the ``best`` draw
-    (its parameter values, distance and seed)."""
+    accepted ``posterior`` (``posterior.parquet``) and the ``best`` draw (its
+    parameter values, distance and seed). A plan's ABC-SMC (``plan=``) gives
+    the ``posterior`` only (its particles and weights); ``draws`` and ``best``
+    are ``None`` and its other files are in ``out``."""
 
     def __init__(self, raw: Mapping[str, Any]):
-        self.draws: pa.Table = _table(raw["draws"])
+        self.draws: pa.Table | None = _maybe_table(raw.get("draws"))
         self.posterior: pa.Table = _table(raw["posterior"])
-        self.best: dict[str, Any] = json.loads(raw["best"])
+        self.best: dict[str, Any] | None = json.loads(raw["best"]) if "best" in raw else None
 
     def __repr__(self) -> str:
-        return f"<unrest.Calibration {self.draws.num_rows} draws, {self.posterior.num_rows} accepted, best {self.best}>"
+        n = "-" if self.draws is None else self.draws.num_rows
+        return f"<unrest.Calibration {n} draws, {self.posterior.num_rows} in the posterior, best {self.best}>"
 
 
 def calibrate(
-    scenario: str | os.PathLike[str],
-    target: str | os.PathLike[str] | Mapping[str, Any],
-    params: Mapping[str, tuple[float, float]],
+    scenario: str | os.PathLike[str] | None = None,
+    target: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    params: Mapping[str, tuple[float, float]] | None = None,
     draws: int = 1000,
     accept: float = 0.05,
     replicates: int = 1,
     seed: int = 1,
     set: SetLike = None,
     jobs: int | None = None,
+    plan: str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    write_model: str | os.PathLike[str] | None = None,
 ) -> Calibration:
     """ABC rejection, as ``unrest calibrate`` does: ``draws`` prior draws of
     ``params`` (``{"legitimacy": (0.6, 0.95)}``; integer bounds draw integers),
     each run and compared with ``target`` (a built-in such as ``"KAZ-2022"``,
     a TOML file or string with a ``[stats]`` table, or a dict of it); the
     ``accept`` share closest are the posterior. The scenario is a built-in
-    name or a path (each run reloads it)."""
+    name or a path (each run reloads it).
+
+    With ``plan=`` (a plan file, docs/experiments.md) it is ``unrest calibrate
+    --plan``: ABC-SMC of the shared model against many episodes, journalled in
+    ``out`` (default ``results/calibrate-<plan name>``, as the CLI's) and
+    resumed from it; ``write_model`` writes the best particle into a model file.
+    """
+    if plan is not None:
+        if scenario is not None or target is not None or params is not None:
+            raise ValueError("plan= runs a plan file: give no scenario, target or params with it")
+        stem = os.path.splitext(os.path.basename(os.fspath(plan)))[0]
+        where = os.fspath(out) if out is not None else os.path.join("results", f"calibrate-{stem}")
+        model = None if write_model is None else os.fspath(write_model)
+        return Calibration(_unrest.calibrate_plan(os.fspath(plan), where, jobs, model))
+    if scenario is None or target is None or not params:
+        raise ValueError("calibrate needs a scenario, a target and params (or plan=)")
+    t: str
     if isinstance(target, Mapping):
         t, t_text = _unrest.json_to_toml(json.dumps(target)), True
     elif isinstance(target, str) and "\n" in target:

@@ -50,6 +50,7 @@ def calibrate(
     seed: int,
     jobs: int | None,
 ) -> dict[str, Any]: ...
+def calibrate_plan(plan: str, out: str, jobs: int | None, write_model: str | None) -> dict[str, Any]: ...
 
 class Model:
     name: str

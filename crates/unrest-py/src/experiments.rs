@@ -239,6 +239,33 @@ pub fn calibrate<'py>(
     Ok(d)
 }
 
+/// `unrest calibrate --plan PLAN --out OUT [--write-model M]` (ABC-SMC of the
+/// shared model against many episodes): runs or resumes the plan (printing
+/// the CLI's report on the process's stdout) and returns `posterior` (the
+/// posterior.parquet it wrote) as Arrow IPC.
+#[pyfunction]
+#[pyo3(signature = (plan, out, jobs, write_model))]
+pub fn calibrate_plan<'py>(
+    py: Python<'py>,
+    plan: PathBuf,
+    out: PathBuf,
+    jobs: Option<usize>,
+    write_model: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    if jobs == Some(0) {
+        return Err(scenario_error("jobs must be at least 1"));
+    }
+    py.detach(|| unrest_cli::calibrate_model::calibrate_model(&plan, Some(&out), jobs, write_model.as_deref()))
+        .map_err(scenario_error)?;
+    let posterior = table::read_parquet(&out.join("posterior.parquet")).map_err(runtime_error)?;
+    let d = PyDict::new(py);
+    d.set_item(
+        "posterior",
+        PyBytes::new(py, &ipc(&posterior.batch).map_err(runtime_error)?),
+    )?;
+    Ok(d)
+}
+
 /// A calibration target as `unrest calibrate --target` reads it: a built-in
 /// name, a TOML file, or (from Python) TOML text.
 fn load_target(target: &str, is_text: bool) -> PyResult<Target> {

@@ -85,6 +85,7 @@ fn _unrest(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(experiments::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(experiments::compare, m)?)?;
     m.add_function(wrap_pyfunction!(experiments::calibrate, m)?)?;
+    m.add_function(wrap_pyfunction!(experiments::calibrate_plan, m)?)?;
     m.add_class::<model::Model>()?;
     Ok(())
 }
