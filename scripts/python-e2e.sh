@@ -15,8 +15,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
-say() { printf '\n== %s\n' "$*"; }
 started=$(date +%s)
+say() { printf '\n== [%3d s] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
 if ! command -v python3 >/dev/null; then
   echo "note: python3 not found; SKIPPING the Python package's tests (scripts/python-e2e.sh)" >&2
