@@ -341,6 +341,7 @@ def validate(
     set: SetLike = None,
     scale: float | None = None,
     required: float = 0.8,
+    posterior: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Runs a country scenario over ``seeds`` seeds and judges it against its
     ``[[criteria]]``, as ``unrest validate --json`` does.
@@ -348,12 +349,15 @@ def validate(
     Returns that JSON object (``criteria`` with each one's ``share`` of runs
     met, ``measured`` and ``miss`` per run; ``distance``; ``outcomes``), with
     ``ok`` added to each criterion (share >= ``required``) and ``passed``
-    (every criterion ok: the CLI's exit status).
+    (every criterion ok: the CLI's exit status). ``posterior`` (a plan
+    calibration's posterior.csv) draws each run's fitted values from it, as
+    ``--posterior`` does.
     """
     if not 0.0 <= required <= 1.0:
         raise ValueError(f"required {required} must be between 0 and 1")
     text, is_text, origin = _source(scenario)
-    out: dict[str, Any] = json.loads(_unrest.validate(text, is_text, origin, _sets(set, scale), seeds, seed))
+    post = None if posterior is None else os.fspath(posterior)
+    out: dict[str, Any] = json.loads(_unrest.validate(text, is_text, origin, _sets(set, scale), seeds, seed, post))
     for c in out["criteria"]:
         c["ok"] = c["share"] + 1e-12 >= required
     out["required"] = required
@@ -413,16 +417,19 @@ def compare(
     seed: int | None = None,
     set: SetLike = None,
     scale: float | None = None,
+    posterior: str | os.PathLike[str] | None = None,
 ) -> Comparison:
     """What if: a country scenario as recorded and each variant over the same
     seeds, as ``unrest compare`` does. ``variants`` maps a label to its edits
     (``{"without the CSTO": {"events.drop": "foreign_troops_in"}}``, or
-    ``"events.drop=foreign_troops_in; loyalty.wavering=2"``)."""
+    ``"events.drop=foreign_troops_in; loyalty.wavering=2"``). ``posterior``
+    draws run i's fitted values, the same for every variant, as ``--posterior``."""
     if not variants:
         raise ValueError("name at least one variant to compare with the scenario as it is")
     text, is_text, origin = _source(scenario)
     plan = [(str(label), _edits(e)) for label, e in variants.items()]
-    return Comparison(_unrest.compare(text, is_text, origin, _sets(set, scale), plan, seeds, seed))
+    post = None if posterior is None else os.fspath(posterior)
+    return Comparison(_unrest.compare(text, is_text, origin, _sets(set, scale), plan, seeds, seed, post))
 
 
 class Calibration:

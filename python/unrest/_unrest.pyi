@@ -24,7 +24,13 @@ def run(
     outburst_threshold: int,
 ) -> dict[str, Any]: ...
 def validate(
-    scenario: str, is_text: bool, origin: str | None, sets: list[tuple[str, str]], seeds: int, seed: int | None
+    scenario: str,
+    is_text: bool,
+    origin: str | None,
+    sets: list[tuple[str, str]],
+    seeds: int,
+    seed: int | None,
+    posterior_csv: str | None,
 ) -> str: ...
 def sweep(
     spec: str, is_text: bool, origin: str | None, out: str, jobs: int | None, csv: bool
@@ -37,6 +43,7 @@ def compare(
     plan: list[tuple[str, list[tuple[str, str]]]],
     seeds: int,
     seed: int | None,
+    posterior_csv: str | None,
 ) -> dict[str, Any]: ...
 def calibrate(
     scenario: str,

@@ -28,6 +28,11 @@ pub struct CompareArgs {
     /// An edit applied to the baseline and every variant (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Draw each run's fitted parameters from this posterior (posterior.csv of
+    /// `unrest calibrate --plan`); run i of every variant gets the same draw
+    /// and seed, so the intervals carry the parameters' uncertainty too.
+    #[arg(long, value_name = "POSTERIOR.csv")]
+    pub posterior: Option<PathBuf>,
     /// Write compare.csv, runs.csv and compare.svg into this directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -67,9 +72,17 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
     for v in &args.variants {
         plan.push(parse_variant(v)?);
     }
-    let load = |sets: &[(String, String)]| crate::country::load(&args.scenario, sets, args.seed);
-    let (name, results) = run_plan(&load, &base_sets, &plan, args.seed, args.seeds)?;
-    print!("{}", report(&name, args.seeds, &results));
+    let post = args
+        .posterior
+        .as_deref()
+        .map(crate::posterior::Posterior::read)
+        .transpose()?;
+    let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(&args.scenario, s, seed);
+    let (name, results) = run_plan(&load, &base_sets, &plan, args.seed, args.seeds, post.as_ref())?;
+    print!(
+        "{}",
+        report(&name, args.seeds, post.as_ref().map(|p| p.path.as_str()), &results)
+    );
     if let Some(dir) = &args.out {
         let mut staged = Staged::default();
         staged.add("compare.csv", compare_csv(&results).into_bytes());
@@ -81,31 +94,34 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
 }
 
 /// Runs the baseline and each variant of `plan` (label, edits) over the same
-/// seeds and summarises them; `load` loads the scenario with the given edits.
-/// Returns the scenario's name and the per-variant results.
+/// seeds (and posterior draws, with a posterior) and summarises them; `load`
+/// loads the scenario with the given edits and seed. Returns the scenario's
+/// name and the per-variant results.
 pub fn run_plan(
-    load: &dyn Fn(&[(String, String)]) -> Result<unrest_scenario::CountryScenario, String>,
+    load: &crate::posterior::Loader<'_>,
     base_sets: &[(String, String)],
     plan: &[(String, Vec<(String, String)>)],
     seed: Option<u64>,
     seeds: u64,
+    post: Option<&crate::posterior::Posterior>,
 ) -> Result<(String, Vec<VariantResult>), String> {
     let mut runs = Vec::new();
     let mut seed = seed;
     let mut name = String::new();
     for (label, edits) in plan {
         let sets: Vec<(String, String)> = base_sets.iter().chain(edits).cloned().collect();
-        let sc = load(&sets).map_err(|e| {
+        // Every variant on the baseline's seeds (and draws), whatever its own edits say.
+        let (scs, which, base) = crate::posterior::scenarios_with(load, &sets, seed, post, seeds).map_err(|e| {
             if edits.is_empty() {
                 e
             } else {
                 format!("variant {label:?}: {e}")
             }
         })?;
-        // Every variant on the baseline's seeds, whatever its own edits say.
-        let base = *seed.get_or_insert(sc.seed);
-        name = sc.spec.name.clone();
-        let r = compare::run_variant(&sc.spec, &sc.lattice, base, seeds).map_err(|e| e.to_string())?;
+        seed.get_or_insert(base);
+        name = scs[0].spec.name.clone();
+        let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
+        let r = compare::run_variant_setups(&setups, base).map_err(|e| e.to_string())?;
         runs.push((label.clone(), r));
     }
     Ok((name, compare::summarise(runs)))
@@ -142,16 +158,22 @@ fn share(x: f64) -> String {
 
 /// The printed table: per variant the outcome probabilities, then the tolls;
 /// then each variant's differences from the baseline.
-fn report(name: &str, seeds: u64, results: &[VariantResult]) -> String {
+fn report(name: &str, seeds: u64, posterior: Option<&str>, results: &[VariantResult]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
         "{name}: {seeds} seeds per variant, the same seeds for each; 95% intervals over seeds"
     );
-    let _ = writeln!(
-        s,
-        "(Wilson for probabilities, mean ± 1.96 SE otherwise; the model's parameters are a point estimate)"
-    );
+    let _ = match posterior {
+        None => writeln!(
+            s,
+            "(Wilson for probabilities, mean ± 1.96 SE otherwise; the model's parameters are a point estimate)"
+        ),
+        Some(p) => writeln!(
+            s,
+            "(Wilson for probabilities, mean ± 1.96 SE otherwise; each run's fitted parameters drawn from {p}, the same draw for run i of every variant)"
+        ),
+    };
     for r in results {
         let _ = writeln!(s, "\n{}", r.label);
         let outcomes: Vec<String> = Outcome::NAMES

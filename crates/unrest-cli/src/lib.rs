@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod calibrate_model;
 pub mod compare;
 pub mod country;
+pub mod posterior;
 pub mod run;
 pub mod runner;
 pub mod serve;

@@ -22,6 +22,11 @@ pub struct ValidateArgs {
     /// Print each run's outcome and measurements.
     #[arg(long)]
     pub verbose: bool,
+    /// Draw each run's fitted parameters from this posterior (posterior.csv
+    /// of `unrest calibrate --plan`): the shares then carry the parameters'
+    /// uncertainty as well as the seeds'.
+    #[arg(long, value_name = "POSTERIOR.csv")]
+    pub posterior: Option<std::path::PathBuf>,
     /// Print one JSON object (criteria with the share of runs meeting each,
     /// and the outcomes) instead of the table: for fitting scripts.
     #[arg(long)]
@@ -37,19 +42,20 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         return Err(format!("--required {} must be between 0 and 1", args.required));
     }
     let sets = crate::run::parse_sets(&args.set)?;
-    let sc = crate::country::load(&args.scenario, &sets, args.seed)?;
-    if sc.spec.criteria.is_empty() {
-        return Err(format!("{} has no [[criteria]] to validate against", sc.spec.name));
-    }
-    let started = std::time::Instant::now();
-    let runs = unrest_country::validate_seeds(&sc.spec, &sc.lattice, sc.seed, args.seeds).map_err(|e| e.to_string())?;
-    let wall = started.elapsed().as_secs_f64();
+    let post = args
+        .posterior
+        .as_deref()
+        .map(crate::posterior::Posterior::read)
+        .transpose()?;
+    let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(&args.scenario, s, seed);
+    let v = run_validation(&load, &sets, args.seed, post.as_ref(), args.seeds)?;
+    let (sc, runs, overrides, wall) = (&v.scenarios[0], &v.runs, &v.overrides, v.wall_seconds);
     if args.json {
-        println!("{}", json_report(&sc, &runs, args.seeds, wall));
+        println!("{}", json_report(&v, args.seeds));
         return Ok(());
     }
     if args.verbose {
-        for (seed, verdicts, outcome) in &runs {
+        for (seed, verdicts, outcome) in runs {
             let m: Vec<String> = verdicts
                 .iter()
                 .map(|v| format!("{}{}", if v.met { "" } else { "✗ " }, v.measured))
@@ -62,8 +68,17 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         sc.spec.name, args.seeds, sc.spec.scale, wall
     );
     match &sc.model {
-        Some(m) => println!("model {m}{}", crate::country::overrides_note(&sc.overrides)),
+        Some(m) => println!("model {m}{}", crate::country::overrides_note(overrides)),
         None => println!("no shared model: every mechanism value is the scenario's own"),
+    }
+    if let Some(p) = &post {
+        println!(
+            "fitted parameters drawn from {} ({} particles over {} runs; {} keys)",
+            p.path,
+            v.scenarios.len(),
+            args.seeds,
+            p.keys.len()
+        );
     }
     println!("{:<64} {:>7}  {}", "criterion", "met", "");
     let mut short = 0;
@@ -89,14 +104,50 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
     }
 }
 
+/// A validation's runs: the scenarios (one, or one per posterior particle
+/// drawn), each run's verdicts, the overrides to report, and the wall time.
+pub struct Validation {
+    pub scenarios: Vec<unrest_scenario::CountryScenario>,
+    pub runs: Vec<(u64, Vec<unrest_country::Verdict>, String)>,
+    pub overrides: Vec<String>,
+    /// `{"file", "particles_drawn"}` when the runs drew from a posterior.
+    pub posterior: Option<serde_json::Value>,
+    pub wall_seconds: f64,
+}
+
+/// Runs a country scenario (loaded by `load`) over `seeds` seeds, each run
+/// with its posterior draw when there is a posterior, and judges every run.
+pub fn run_validation(
+    load: &crate::posterior::Loader<'_>,
+    sets: &[(String, String)],
+    seed: Option<u64>,
+    post: Option<&crate::posterior::Posterior>,
+    seeds: u64,
+) -> Result<Validation, String> {
+    let (scs, which, base) = crate::posterior::scenarios_with(load, sets, seed, post, seeds)?;
+    let sc = &scs[0];
+    if sc.spec.criteria.is_empty() {
+        return Err(format!("{} has no [[criteria]] to validate against", sc.spec.name));
+    }
+    let started = std::time::Instant::now();
+    let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
+    let runs = unrest_country::validate_setups(&setups, base).map_err(|e| e.to_string())?;
+    let overrides = crate::posterior::user_overrides(sc, post);
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let posterior = post.map(|p| serde_json::json!({"file": p.path, "particles_drawn": scs.len()}));
+    Ok(Validation {
+        scenarios: scs,
+        runs,
+        overrides,
+        posterior,
+        wall_seconds,
+    })
+}
+
 /// What `validate --json` prints: each criterion with the share of runs that
 /// met it, its measurements and misses, the mean distance and the outcomes.
-pub fn json_report(
-    sc: &unrest_scenario::CountryScenario,
-    runs: &[(u64, Vec<unrest_country::Verdict>, String)],
-    seeds: u64,
-    wall: f64,
-) -> serde_json::Value {
+pub fn json_report(v: &Validation, seeds: u64) -> serde_json::Value {
+    let (sc, runs) = (&v.scenarios[0], &v.runs);
     let shares: Vec<serde_json::Value> = sc
         .spec
         .criteria
@@ -116,10 +167,11 @@ pub fn json_report(
     serde_json::json!({
         "scenario": sc.spec.name,
         "model": sc.model,
-        "overrides": sc.overrides,
+        "overrides": v.overrides,
+        "posterior": v.posterior,
         "seeds": seeds,
         "scale": sc.spec.scale,
-        "wall_seconds": wall,
+        "wall_seconds": v.wall_seconds,
         "criteria": shares,
         // The mean over runs of unrest_country::distance: 0 when every
         // criterion is met in every run (the calibration's distance).

@@ -149,19 +149,41 @@ fn smc_plan_writes_a_posterior_reproducibly_and_resumes() {
     std::fs::write(d("plan.toml"), &plan).unwrap();
     let out = ok(&unrest(&["calibrate", "--plan", &d("plan.toml"), "--out", &d("a")]));
     assert!(out.contains("generation  2"), "{out}");
-    for f in ["journal.csv", "generations.csv", "posterior.parquet", "posterior.csv", "posterior.svg"] {
+    for f in [
+        "journal.csv",
+        "generations.csv",
+        "posterior.parquet",
+        "posterior.csv",
+        "posterior.svg",
+    ] {
         assert!(std::path::Path::new(&d(&format!("a/{f}"))).exists(), "{f} missing");
     }
     let gens = std::fs::read_to_string(d("a/generations.csv")).unwrap();
-    let eps: Vec<f64> = gens.lines().skip(2).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let eps: Vec<f64> = gens
+        .lines()
+        .skip(2)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
     assert!(eps.windows(2).all(|w| w[1] <= w[0]), "tolerances fall: {gens}");
     let post = std::fs::read_to_string(d("a/posterior.csv")).unwrap();
     assert_eq!(post.lines().count(), 7, "a header and 6 particles: {post}");
-    assert!(post.lines().next().unwrap().contains("distance_kz,loyalty.crowd_per_officer,information.contagion"));
+    assert!(post
+        .lines()
+        .next()
+        .unwrap()
+        .contains("distance_kz,loyalty.crowd_per_officer,information.contagion"));
     assert_eq!(&std::fs::read(d("a/posterior.parquet")).unwrap()[..4], b"PAR1");
 
     // One thread, another directory: the same posterior, byte for byte.
-    ok(&unrest(&["calibrate", "--plan", &d("plan.toml"), "--out", &d("b"), "--jobs", "1"]));
+    ok(&unrest(&[
+        "calibrate",
+        "--plan",
+        &d("plan.toml"),
+        "--out",
+        &d("b"),
+        "--jobs",
+        "1",
+    ]));
     assert_eq!(post, std::fs::read_to_string(d("b/posterior.csv")).unwrap());
 
     // A torn journal (a kill mid-line) and no outputs: the resumed run ends where the first did.
@@ -179,5 +201,95 @@ fn smc_plan_writes_a_posterior_reproducibly_and_resumes() {
     std::fs::write(d("bad.toml"), plan.replace("particles", "particels")).unwrap();
     let o = unrest(&["calibrate", "--plan", &d("bad.toml")]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("bad.toml") && err.contains("particels"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("bad.toml") && err.contains("particels"),
+        "{err}"
+    );
+}
+
+/// `validate --posterior` and `compare --posterior`: each run draws its
+/// fitted values from a calibration's posterior.csv. The draws follow the
+/// weights (a zero-weight particle is never used), the output is a function
+/// of the seed, and a malformed table is refused at its line.
+#[test]
+fn validate_and_compare_draw_parameters_from_a_posterior() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    // Two particles; the second, with no weight, would stop all arrests.
+    let post = "particle,weight,distance,distance_kz,loyalty.crowd_per_officer,police.arrests_per_day\n\
+                0,1,0.5,0.5,12.5,0.004\n\
+                1,0,0.9,0.9,12.5,0\n";
+    std::fs::write(d("posterior.csv"), post).unwrap();
+    let args = [
+        "validate",
+        "kazakhstan-2022",
+        "--set",
+        "scale=2000",
+        "--seeds",
+        "3",
+        "--json",
+        "--posterior",
+    ];
+    let run = |p: &str| {
+        let mut a: Vec<&str> = args.to_vec();
+        a.push(p);
+        unrest(&a)
+    };
+    let a = run(&d("posterior.csv"));
+    let text = String::from_utf8_lossy(&a.stdout).to_string();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(v["posterior"]["particles_drawn"], 1, "{text}");
+    let mut again: serde_json::Value = serde_json::from_slice(&run(&d("posterior.csv")).stdout).unwrap();
+    let mut first = v.clone();
+    for x in [&mut first, &mut again] {
+        x.as_object_mut().unwrap().remove("wall_seconds");
+    }
+    assert_eq!(first, again, "same seed, same results (all but the wall time)");
+    // Only the weighted particle runs: the same as setting its values by hand.
+    let by_hand = unrest(&[
+        "validate",
+        "kazakhstan-2022",
+        "--set",
+        "scale=2000",
+        "--seeds",
+        "3",
+        "--json",
+        "--set",
+        "loyalty.crowd_per_officer=12.5",
+        "--set",
+        "police.arrests_per_day=0.004",
+    ]);
+    let h: serde_json::Value = serde_json::from_slice(&by_hand.stdout).unwrap();
+    assert_eq!(v["criteria"], h["criteria"]);
+    assert_eq!(v["outcomes"], h["outcomes"]);
+
+    let c = ok(&unrest(&[
+        "compare",
+        "kazakhstan-2022",
+        "--set",
+        "scale=2000",
+        "--seeds",
+        "3",
+        "--variant",
+        "no CSTO: events.drop=foreign_troops_in",
+        "--posterior",
+        &d("posterior.csv"),
+    ]));
+    assert!(c.contains("fitted parameters drawn from"), "{c}");
+
+    std::fs::write(
+        d("bad.csv"),
+        "particle,weight,loyalty.crowd_per_officer\n0,1,12\n1,x,3\n",
+    )
+    .unwrap();
+    let e = run(&d("bad.csv"));
+    let err = String::from_utf8_lossy(&e.stderr);
+    assert!(
+        !e.status.success() && err.contains("bad.csv:3") && err.contains("weight"),
+        "{err}"
+    );
+    std::fs::write(d("nokey.csv"), "particle,weight,loyalty.crowd_per_officr\n0,1,12\n").unwrap();
+    let e = run(&d("nokey.csv"));
+    let err = String::from_utf8_lossy(&e.stderr);
+    assert!(!e.status.success() && err.contains("crowd_per_officr"), "{err}");
 }

@@ -67,14 +67,24 @@ pub fn run_variant(
     base_seed: u64,
     seeds: u64,
 ) -> Result<Vec<RunMeasures>, CountryError> {
-    Country::run_seeds(spec, lattice, base_seed, seeds, |seed, c| {
+    run_variant_setups(&vec![(spec, lattice); seeds as usize], base_seed)
+}
+
+/// [`run_variant`] with each run's own parameters (`Country::run_setups`):
+/// run i of every variant gets the same seed and, drawn from a posterior, the
+/// same parameter set, so differences between variants are paired.
+pub fn run_variant_setups(
+    setups: &[(&CountrySpec, &Params)],
+    base_seed: u64,
+) -> Result<Vec<RunMeasures>, CountryError> {
+    Country::run_setups(setups, base_seed, |seed, c| {
         let (outcome, at) = c.outcome();
         let last = c.national().last().copied().unwrap_or_default();
         RunMeasures {
             seed,
             outcome,
             outcome_at: c.calendar().label(at),
-            peak_people: c.national_peak().active as f64 * spec.scale,
+            peak_people: c.national_peak().active as f64 * c.spec().scale,
             killed: last.killed as f64,
             detained: last.detained as f64,
         }

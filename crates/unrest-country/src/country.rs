@@ -398,12 +398,26 @@ impl Country {
         seeds: u64,
         measure: impl Fn(u64, &Country) -> T + Sync,
     ) -> Result<Vec<T>, CountryError> {
+        let setups = vec![(spec, lattice); seeds as usize];
+        Country::run_setups(&setups, base_seed, measure)
+    }
+
+    /// Runs `setups[i]` (a spec and its lattice parameters) with seed
+    /// `seeds::derive(base_seed, i)`, in parallel, results in that order: runs
+    /// whose parameters differ, as when each run draws its own parameter set
+    /// from a posterior. Thread count never changes the result.
+    pub fn run_setups<T: Send>(
+        setups: &[(&CountrySpec, &unrest_core::Params)],
+        base_seed: u64,
+        measure: impl Fn(u64, &Country) -> T + Sync,
+    ) -> Result<Vec<T>, CountryError> {
         use rayon::prelude::*;
-        (0..seeds)
-            .into_par_iter()
-            .map(|i| {
-                let seed = unrest_core::seeds::derive(base_seed, i);
-                let mut c = Country::new(spec.clone(), lattice.clone(), seed)?;
+        setups
+            .par_iter()
+            .enumerate()
+            .map(|(i, (spec, lattice))| {
+                let seed = unrest_core::seeds::derive(base_seed, i as u64);
+                let mut c = Country::new((*spec).clone(), (*lattice).clone(), seed)?;
                 c.run();
                 Ok(measure(seed, &c))
             })

@@ -48,7 +48,7 @@ pub mod spec;
 
 pub use calendar::{parse_datetime, Calendar};
 pub use country::{validate, warnings, CapitalRow, Country, CountryError, FiredEvent, NationalRow, RegionRow, Targets};
-pub use criteria::{distance, judge, validate_seeds, Verdict, MISS_CAP};
+pub use criteria::{distance, judge, validate_seeds, validate_setups, Verdict, MISS_CAP};
 pub use mechanisms::{Outcome, OutcomeReason};
 pub use spec::{Action, CountrySpec, CriterionSpec, Metric};
 

@@ -471,7 +471,11 @@ mod tests {
         assert_eq!(arrest_willingness(0.0, 1.0), 1.0);
         assert!((arrest_willingness(2.0, 1.0) - 1.0 / 3.0).abs() < 1e-12);
         assert_eq!(defection_share(0.0, 0.0, 2.0), 0.0);
-        assert_eq!(defection_share(1.0, 1.5, 2.0), 0.0, "below its peak, pressure defects no one");
+        assert_eq!(
+            defection_share(1.0, 1.5, 2.0),
+            0.0,
+            "below its peak, pressure defects no one"
+        );
         assert!((defection_share(3.0, 1.0, 2.0) - (1.0 - (-1.0f64).exp())).abs() < 1e-12);
         // Two rises add up to one: the thresholds are exponential.
         let two = 1.0 - (1.0 - defection_share(1.0, 0.0, 2.0)) * (1.0 - defection_share(3.0, 1.0, 2.0));

@@ -9,6 +9,7 @@ use crate::{runtime_error, scenario_error};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use std::path::{Path, PathBuf};
+use unrest_cli::posterior::Posterior;
 use unrest_cli::runner::CliRunner;
 use unrest_country::compare::{Estimate, VariantResult};
 use unrest_country::Outcome;
@@ -17,9 +18,16 @@ use unrest_sweep::{run_sweep, table, SweepOptions, SweepSpec};
 
 type Sets = Vec<(String, String)>;
 
-/// `unrest validate --json`: the JSON object the CLI prints.
+/// A posterior table (posterior.csv of a plan's calibration) to draw each
+/// run's fitted values from, as `--posterior` reads it.
+fn posterior(path: Option<PathBuf>) -> PyResult<Option<Posterior>> {
+    path.map(|p| Posterior::read(&p)).transpose().map_err(scenario_error)
+}
+
+/// `unrest validate --json [--posterior P]`: the JSON object the CLI prints.
 #[pyfunction]
-#[pyo3(signature = (scenario, is_text, origin, sets, seeds, seed))]
+#[pyo3(signature = (scenario, is_text, origin, sets, seeds, seed, posterior_csv))]
+#[allow(clippy::too_many_arguments)]
 pub fn validate(
     py: Python<'_>,
     scenario: &str,
@@ -28,23 +36,18 @@ pub fn validate(
     sets: Sets,
     seeds: u64,
     seed: Option<u64>,
+    posterior_csv: Option<PathBuf>,
 ) -> PyResult<String> {
     if seeds == 0 {
         return Err(scenario_error("seeds must be at least 1"));
     }
-    let sc = load_country(&Source::new(scenario, is_text, origin), &sets, seed).map_err(scenario_error)?;
-    if sc.spec.criteria.is_empty() {
-        return Err(scenario_error(format!(
-            "{} has no [[criteria]] to validate against",
-            sc.spec.name
-        )));
-    }
-    let started = std::time::Instant::now();
-    let runs = py
-        .detach(|| unrest_country::validate_seeds(&sc.spec, &sc.lattice, sc.seed, seeds))
-        .map_err(|e| scenario_error(e.to_string()))?;
-    let wall = started.elapsed().as_secs_f64();
-    Ok(unrest_cli::validate::json_report(&sc, &runs, seeds, wall).to_string())
+    let src = Source::new(scenario, is_text, origin);
+    let post = posterior(posterior_csv)?;
+    let load = |s: &[(String, String)], seed: Option<u64>| load_country(&src, s, seed);
+    let v = py
+        .detach(|| unrest_cli::validate::run_validation(&load, &sets, seed, post.as_ref(), seeds))
+        .map_err(scenario_error)?;
+    Ok(unrest_cli::validate::json_report(&v, seeds).to_string())
 }
 
 /// `unrest sweep SPEC --out OUT`: runs (or resumes) the sweep and returns
@@ -99,7 +102,7 @@ pub fn sweep<'py>(
 /// over the same seeds. Returns `name`, `table` (compare.csv's rows) and
 /// `runs` (runs.csv's rows) as Arrow IPC.
 #[pyfunction]
-#[pyo3(signature = (scenario, is_text, origin, sets, plan, seeds, seed))]
+#[pyo3(signature = (scenario, is_text, origin, sets, plan, seeds, seed, posterior_csv))]
 #[allow(clippy::too_many_arguments)]
 pub fn compare<'py>(
     py: Python<'py>,
@@ -110,16 +113,18 @@ pub fn compare<'py>(
     plan: Vec<(String, Sets)>,
     seeds: u64,
     seed: Option<u64>,
+    posterior_csv: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
     if seeds == 0 {
         return Err(scenario_error("seeds must be at least 1"));
     }
     let src = Source::new(scenario, is_text, origin);
+    let post = posterior(posterior_csv)?;
     let mut full = vec![("as recorded".to_string(), Vec::new())];
     full.extend(plan);
-    let load = |s: &[(String, String)]| load_country(&src, s, seed);
+    let load = |s: &[(String, String)], seed: Option<u64>| load_country(&src, s, seed);
     let (name, results) = py
-        .detach(|| unrest_cli::compare::run_plan(&load, &sets, &full, seed, seeds))
+        .detach(|| unrest_cli::compare::run_plan(&load, &sets, &full, seed, seeds, post.as_ref()))
         .map_err(scenario_error)?;
     let d = PyDict::new(py);
     d.set_item("name", name)?;

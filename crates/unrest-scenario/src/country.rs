@@ -326,26 +326,33 @@ fn drop_events(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), Scen
 /// `--set 'events.add={at = "2020-08-10", kind = "lethal_force", regions =
 /// ["Minsk"], force = "live_fire"}'`: adds a dated input, written as in the
 /// file; it goes through the model's input rules like the file's own events.
+/// A list of such tables, `[{...}, {...}]`, adds each (one key in a sweep's
+/// `[set]` can then add several).
 fn add_event(table: &mut toml::Table, key: &str, raw: &str) -> Result<(), ScenarioError> {
     let fail = |msg: String| ScenarioError::at(Location::set_flag(key, raw), msg);
-    let parsed: toml::Table = toml::from_str(&format!("event = {raw}")).map_err(|e| {
-        fail(format!(
-            "an event is an inline table, {{at = \"...\", kind = \"...\", ...}}: {}",
-            e.message()
-        ))
-    })?;
-    let Some(toml::Value::Table(event)) = parsed.get("event").cloned() else {
-        return Err(fail(
-            "an event is an inline table, {at = \"...\", kind = \"...\", ...}".into(),
-        ));
+    let shape = "an event is an inline table, {at = \"...\", kind = \"...\", ...}, or a list of them";
+    let parsed: toml::Table =
+        toml::from_str(&format!("event = {raw}")).map_err(|e| fail(format!("{shape}: {}", e.message())))?;
+    let added: Vec<toml::Table> = match parsed.get("event").cloned() {
+        Some(toml::Value::Table(event)) => vec![event],
+        Some(toml::Value::Array(list)) if !list.is_empty() => list
+            .into_iter()
+            .map(|v| match v {
+                toml::Value::Table(t) => Ok(t),
+                _ => Err(fail(shape.into())),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(fail(shape.into())),
     };
-    for needed in ["at", "kind"] {
-        if !event.contains_key(needed) {
-            return Err(fail(format!("the added event needs `{needed}`")));
+    for event in &added {
+        for needed in ["at", "kind"] {
+            if !event.contains_key(needed) {
+                return Err(fail(format!("the added event needs `{needed}`")));
+            }
         }
     }
     match table.entry("events").or_insert_with(|| toml::Value::Array(Vec::new())) {
-        toml::Value::Array(events) => events.push(toml::Value::Table(event)),
+        toml::Value::Array(events) => events.extend(added.into_iter().map(toml::Value::Table)),
         _ => return Err(fail("`events` is not a list of events".into())),
     }
     Ok(())

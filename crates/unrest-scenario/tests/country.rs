@@ -173,6 +173,13 @@ fn variants_drop_and_add_dated_inputs() {
         .to_string()
         .contains("needs `at`"));
     assert!(set("events.add", "emergency").is_err());
+    let two = set(
+        "events.add",
+        r#"[{at = "2020-01-03", kind = "emergency"}, {at = "2020-01-04", kind = "emergency_end"}]"#,
+    )
+    .unwrap();
+    assert_eq!(two.spec.events.len(), 3, "a list adds each");
+    assert!(set("events.add", "[]").is_err() && set("events.add", "[1]").is_err());
     assert!(
         set("events.add", r#"{at = "2020-01-03", kind = "party"}"#).is_err(),
         "unknown kinds are refused"

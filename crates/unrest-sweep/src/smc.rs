@@ -379,7 +379,11 @@ pub fn abc_smc(
                     .map(|(&x, &s)| reflect(x + s * normal(&mut rng)))
                     .collect();
                 let e = evaluate(g, i as u32, unit)?;
-                Ok(if e.distance <= eps { (e, true) } else { (pop[i].clone(), false) })
+                Ok(if e.distance <= eps {
+                    (e, true)
+                } else {
+                    (pop[i].clone(), false)
+                })
             })
             .collect::<Result<_, String>>()?;
         let tried = w.iter().filter(|&&x| x > 0.0).count();
@@ -451,6 +455,34 @@ pub fn posterior_batch(
     arrow_array::RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).map_err(|e| e.to_string())
 }
 
+/// `m` draws of particle indices from a weighted population, for runs that
+/// carry the parameters' uncertainty: systematic sampling with one uniform
+/// offset drawn from `seed`, so particle i is drawn within one of `m·wᵢ`
+/// times (less noise than `m` independent draws) and a zero-weight particle
+/// never. Weights need not sum to 1; `None` if none is positive.
+pub fn posterior_draws(weights: &[f64], m: usize, seed: u64) -> Option<Vec<usize>> {
+    let clean: Vec<f64> = weights
+        .iter()
+        .map(|&w| if w.is_finite() && w > 0.0 { w } else { 0.0 })
+        .collect();
+    let total: f64 = clean.iter().sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let u = Pcg64::seed_from_u64(derive(seed, 0x5052_4f50)).random::<f64>();
+    let mut out = Vec::with_capacity(m);
+    let (mut acc, mut j) = (clean[0] / total, 0);
+    for k in 0..m {
+        let target = (k as f64 + u) / m as f64;
+        while (acc < target || clean[j] == 0.0) && j + 1 < clean.len() {
+            j += 1;
+            acc += clean[j] / total;
+        }
+        out.push(j);
+    }
+    Some(out)
+}
+
 /// The weighted marginal posteriors (20 bins over each prior's range, on a
 /// log axis position for log priors) and the tolerance path, as SVG.
 pub fn marginals_svg(result: &SmcResult, priors: &[SmcPrior], title: &str) -> Result<String, String> {
@@ -475,7 +507,10 @@ pub fn marginals_svg(result: &SmcResult, priors: &[SmcPrior], title: &str) -> Re
             let (mean, [lo, _, hi]) = result.summary(k);
             let mut chart = ChartBuilder::on(area)
                 .margin(8)
-                .caption(format!("{} ({}; 90% {}–{})", prior.key, sig3(mean), sig3(lo), sig3(hi)), ("sans-serif", 12))
+                .caption(
+                    format!("{} ({}; 90% {}–{})", prior.key, sig3(mean), sig3(lo), sig3(hi)),
+                    ("sans-serif", 12),
+                )
                 .x_label_area_size(30)
                 .y_label_area_size(35)
                 .build_cartesian_2d(0f64..1f64, 0f64..top)
@@ -493,7 +528,10 @@ pub fn marginals_svg(result: &SmcResult, priors: &[SmcPrior], title: &str) -> Re
             chart
                 .draw_series(mass.iter().enumerate().map(|(b, &m)| {
                     let x0 = b as f64 / bins as f64;
-                    Rectangle::new([(x0, 0.0), (x0 + 1.0 / bins as f64, m)], RGBColor(70, 130, 180).filled())
+                    Rectangle::new(
+                        [(x0, 0.0), (x0 + 1.0 / bins as f64, m)],
+                        RGBColor(70, 130, 180).filled(),
+                    )
                 }))
                 .map_err(|x| e(&x))?;
         }
@@ -521,7 +559,10 @@ pub fn marginals_svg(result: &SmcResult, priors: &[SmcPrior], title: &str) -> Re
             .draw()
             .map_err(|x| e(&x))?;
         chart
-            .draw_series(LineSeries::new(path.iter().copied(), RGBColor(200, 60, 40).stroke_width(2)))
+            .draw_series(LineSeries::new(
+                path.iter().copied(),
+                RGBColor(200, 60, 40).stroke_width(2),
+            ))
             .map_err(|x| e(&x))?;
         root.present().map_err(|x| e(&x))?;
     }
@@ -593,6 +634,18 @@ fn normal(rng: &mut Pcg64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn posterior_draws_follow_the_weights() {
+        let w = [0.0, 0.5, 0.25, 0.25, 0.0];
+        let d = posterior_draws(&w, 8, 3).unwrap();
+        let count = |i: usize| d.iter().filter(|&&j| j == i).count();
+        assert_eq!((count(0), count(1), count(2), count(3), count(4)), (0, 4, 2, 2, 0));
+        assert_eq!(d, posterior_draws(&w, 8, 3).unwrap(), "a function of the seed");
+        assert!(posterior_draws(&[0.0, 0.0], 4, 1).is_none());
+        let one = posterior_draws(&[0.0, 0.0, 2.0], 5, 9).unwrap();
+        assert_eq!(one, vec![2; 5]);
+    }
+
     use super::*;
 
     fn priors() -> Vec<SmcPrior> {
@@ -684,7 +737,9 @@ mod tests {
             evaluations - (first - 1),
             "only the torn evaluation and the new generations were run"
         );
-        assert!(CsvJournal::open(&path, "another", 2, 2).unwrap_err().contains("another calibration"));
+        assert!(CsvJournal::open(&path, "another", 2, 2)
+            .unwrap_err()
+            .contains("another calibration"));
         std::fs::remove_dir_all(&dir).ok();
     }
 
