@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import unrest
+from conftest import REPO
 
 pd.set_option("display.width", 200)
 
@@ -157,3 +158,21 @@ def test_calibrate_plan_matches_cli_posterior(run_cli, tmp_path):
     assert cal.draws is None and cal.best is None and cal.posterior.num_rows == 4
     expected = pq.read_table(tmp_path / "cli" / "posterior.parquet")
     assert cal.posterior.to_pandas().equals(expected.to_pandas())
+
+
+def test_validate_and_compare_with_a_posterior_match_cli(run_cli, tmp_path):
+    post = "validation/model-fit/smc/posterior.csv"
+    args = ["kazakhstan-2022", "--seeds", "3", "--set", "scale=4000", "--posterior", post]
+    expected = json.loads(run_cli("validate", *args, "--json").stdout)
+    got = unrest.validate("kazakhstan-2022", seeds=3, scale=4000, posterior=REPO / post)
+    assert got["posterior"]["particles_drawn"] >= 1
+    for c in got["criteria"]:
+        c.pop("ok")
+    for k in ("passed", "required"):
+        got.pop(k)
+    got["posterior"]["file"] = expected["posterior"]["file"]  # the same file, named from another directory
+    assert _without_wall(got) == _without_wall(expected)
+    run_cli("compare", *args, "--variant", "x: events.drop=internet_shutdown", "--out", str(tmp_path))
+    c = unrest.compare("kazakhstan-2022", {"x": "events.drop=internet_shutdown"}, seeds=3, scale=4000,
+                       posterior=REPO / post)
+    pd.testing.assert_frame_equal(c.to_pandas(), pd.read_csv(tmp_path / "compare.csv"), check_dtype=False)
