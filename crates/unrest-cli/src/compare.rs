@@ -77,27 +77,8 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
         .as_deref()
         .map(crate::posterior::Posterior::read)
         .transpose()?;
-    let mut runs = Vec::new();
-    let mut seed = args.seed;
-    let mut name = String::new();
-    for (label, edits) in &plan {
-        let sets: Vec<(String, String)> = base_sets.iter().chain(edits).cloned().collect();
-        // Every variant on the baseline's seeds (and draws), whatever its own edits say.
-        let (scs, which, base) = crate::posterior::scenarios(&args.scenario, &sets, seed, post.as_ref(), args.seeds)
-            .map_err(|e| {
-                if edits.is_empty() {
-                    e
-                } else {
-                    format!("variant {label:?}: {e}")
-                }
-            })?;
-        seed.get_or_insert(base);
-        name = scs[0].spec.name.clone();
-        let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
-        let r = compare::run_variant_setups(&setups, base).map_err(|e| e.to_string())?;
-        runs.push((label.clone(), r));
-    }
-    let results = compare::summarise(runs);
+    let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(&args.scenario, s, seed);
+    let (name, results) = run_plan(&load, &base_sets, &plan, args.seed, args.seeds, post.as_ref())?;
     print!(
         "{}",
         report(&name, args.seeds, post.as_ref().map(|p| p.path.as_str()), &results)
@@ -110,6 +91,40 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
         crate::run::write_staged(staged, dir)?;
     }
     Ok(())
+}
+
+/// Runs the baseline and each variant of `plan` (label, edits) over the same
+/// seeds (and posterior draws, with a posterior) and summarises them; `load`
+/// loads the scenario with the given edits and seed. Returns the scenario's
+/// name and the per-variant results.
+pub fn run_plan(
+    load: &crate::posterior::Loader<'_>,
+    base_sets: &[(String, String)],
+    plan: &[(String, Vec<(String, String)>)],
+    seed: Option<u64>,
+    seeds: u64,
+    post: Option<&crate::posterior::Posterior>,
+) -> Result<(String, Vec<VariantResult>), String> {
+    let mut runs = Vec::new();
+    let mut seed = seed;
+    let mut name = String::new();
+    for (label, edits) in plan {
+        let sets: Vec<(String, String)> = base_sets.iter().chain(edits).cloned().collect();
+        // Every variant on the baseline's seeds (and draws), whatever its own edits say.
+        let (scs, which, base) = crate::posterior::scenarios_with(load, &sets, seed, post, seeds).map_err(|e| {
+            if edits.is_empty() {
+                e
+            } else {
+                format!("variant {label:?}: {e}")
+            }
+        })?;
+        seed.get_or_insert(base);
+        name = scs[0].spec.name.clone();
+        let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
+        let r = compare::run_variant_setups(&setups, base).map_err(|e| e.to_string())?;
+        runs.push((label.clone(), r));
+    }
+    Ok((name, compare::summarise(runs)))
 }
 
 /// Where `collapsed` sits in the per-outcome lists (`Outcome::NAMES` order).
@@ -197,7 +212,7 @@ fn report(name: &str, seeds: u64, posterior: Option<&str>, results: &[VariantRes
 /// compare.csv: one row per variant and measure — the estimate, its interval,
 /// and the paired difference from the baseline with its interval (empty for
 /// the baseline).
-fn compare_csv(results: &[VariantResult]) -> String {
+pub fn compare_csv(results: &[VariantResult]) -> String {
     let mut s = String::from("variant,measure,value,lo,hi,diff,diff_lo,diff_hi\n");
     for r in results {
         let d = r.versus_baseline.as_ref();
@@ -223,7 +238,7 @@ fn compare_csv(results: &[VariantResult]) -> String {
 }
 
 /// runs.csv: every run of every variant.
-fn runs_csv(results: &[VariantResult]) -> String {
+pub fn runs_csv(results: &[VariantResult]) -> String {
     let mut s = String::from("variant,seed,outcome,outcome_date,peak_people,killed,detained\n");
     for r in results {
         for x in &r.runs {

@@ -26,6 +26,28 @@ pub fn is_country(name_or_path: &str) -> bool {
 /// signed 64-bit, and half of all seeds (those `validate` and `sweep` derive,
 /// among them) are above `i64::MAX`.
 pub fn load(name: &str, sets: &[(String, String)], seed: Option<u64>) -> Result<CountryScenario, String> {
+    let (seed, rest) = split_seed(sets, seed)?;
+    match unrest_scenario::load_any(name, &rest).map_err(|e| e.to_string())? {
+        AnyScenario::Country(c) => Ok(with_seed(*c, seed)),
+        AnyScenario::Lattice(_) => Err(format!("{name} is not a country scenario")),
+    }
+}
+
+/// [`load`] for a scenario's text rather than a name or path (the Python
+/// package's TOML strings); `origin` names it in errors.
+pub fn load_text(
+    text: &str,
+    origin: &str,
+    sets: &[(String, String)],
+    seed: Option<u64>,
+) -> Result<CountryScenario, String> {
+    let (seed, rest) = split_seed(sets, seed)?;
+    let c = CountryScenario::parse_with(text, origin, &rest).map_err(|e| e.to_string())?;
+    Ok(with_seed(c, seed))
+}
+
+/// Takes `seed` out of the overrides (an explicit `seed` argument wins).
+fn split_seed(sets: &[(String, String)], seed: Option<u64>) -> Result<(Option<u64>, Vec<(String, String)>), String> {
     let mut seed = seed;
     let mut rest = Vec::with_capacity(sets.len());
     for (k, v) in sets {
@@ -39,16 +61,15 @@ pub fn load(name: &str, sets: &[(String, String)], seed: Option<u64>) -> Result<
             rest.push((k.clone(), v.clone()));
         }
     }
-    match unrest_scenario::load_any(name, &rest).map_err(|e| e.to_string())? {
-        AnyScenario::Country(mut c) => {
-            if let Some(s) = seed {
-                c.seed = s;
-                c.spec.seed = s;
-            }
-            Ok(*c)
-        }
-        AnyScenario::Lattice(_) => Err(format!("{name} is not a country scenario")),
+    Ok((seed, rest))
+}
+
+fn with_seed(mut c: CountryScenario, seed: Option<u64>) -> CountryScenario {
+    if let Some(s) = seed {
+        c.seed = s;
+        c.spec.seed = s;
     }
+    c
 }
 
 /// The national row at which the capital had the most active citizens (the earliest on a tie).
@@ -292,6 +313,21 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
             csv_field(&action_params(&e.action))
         );
     }
+    let summary = summary_json(c, sc, wall);
+    let mut staged = Staged::default();
+    staged.add("timeseries.csv", ts.into_bytes());
+    staged.add("regions.csv", rc.into_bytes());
+    staged.add("events.csv", ev.into_bytes());
+    staged.add("summary.json", format!("{summary:#}\n").into_bytes());
+    staged.add("timeseries.svg", plot_svg(c, &sc.spec.name, sc.seed).into_bytes());
+    crate::run::write_staged(staged, dir)?;
+    Ok(())
+}
+
+/// The content of a country run's `summary.json` (`wall` is the run's wall
+/// time in seconds).
+pub fn summary_json(c: &Country, sc: &CountryScenario, wall: f64) -> serde_json::Value {
+    let cal = *c.calendar();
     let why = c.outcome_reason();
     let last = c.national().last().copied().unwrap_or_default();
     let peak = c.national_peak();
@@ -307,7 +343,7 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
         .iter()
         .find(|n| n.active as f64 >= 0.1 * peak.active as f64 && peak.active > 0);
     let ended = unrest_country::mechanisms::protest_ended(&active, sc.spec.outcome.ended_share);
-    let summary = serde_json::json!({
+    serde_json::json!({
         "scenario": sc.spec.name,
         "scenario_hash": sc.hash(),
         "model": sc.model,
@@ -337,15 +373,7 @@ fn write_outputs(c: &Country, sc: &CountryScenario, wall: f64, dir: &Path) -> Re
         "outcome_date": cal.label(why.step),
         "outcome_reason": why.reason,
         "wall_seconds": wall,
-    });
-    let mut staged = Staged::default();
-    staged.add("timeseries.csv", ts.into_bytes());
-    staged.add("regions.csv", rc.into_bytes());
-    staged.add("events.csv", ev.into_bytes());
-    staged.add("summary.json", format!("{summary:#}\n").into_bytes());
-    staged.add("timeseries.svg", plot_svg(c, &sc.spec.name, sc.seed).into_bytes());
-    crate::run::write_staged(staged, dir)?;
-    Ok(())
+    })
 }
 
 /// The country columns of `timeseries.csv` (README and docs/scenarios.md
@@ -356,7 +384,7 @@ willingness,legitimacy,capital_active,capital_jailed,capital_killed,capital_deta
 capital_foreign,capital_defected,capital_willingness,capital_legitimacy";
 
 /// An action's parameters as `key=value` pairs joined by `;` (events.csv).
-fn action_params(a: &unrest_country::Action) -> String {
+pub fn action_params(a: &unrest_country::Action) -> String {
     match serde_json::to_value(a) {
         Ok(serde_json::Value::Object(m)) => m
             .iter()

@@ -2,18 +2,7 @@
 //! subcommand parses its arguments, calls a library, and reports; no model
 //! logic lives here.
 
-mod bench;
-mod calibrate;
-mod calibrate_model;
-mod compare;
-mod country;
-mod posterior;
-mod run;
-mod runner;
-mod serve;
-mod skeleton;
-mod sweep;
-mod validate;
+use unrest_cli::{bench, calibrate, compare, country, run, serve, sweep, validate};
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

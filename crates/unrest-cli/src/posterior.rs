@@ -100,7 +100,23 @@ pub fn scenarios(
     posterior: Option<&Posterior>,
     runs: u64,
 ) -> Result<(Vec<CountryScenario>, Vec<usize>, u64), String> {
-    let first = crate::country::load(name, sets, seed)?;
+    let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(name, s, seed);
+    scenarios_with(&load, sets, seed, posterior, runs)
+}
+
+/// A country scenario loaded with these overrides and seed (by name, or from
+/// a scenario's text for the Python package).
+pub type Loader<'a> = dyn Fn(&[(String, String)], Option<u64>) -> Result<CountryScenario, String> + 'a;
+
+/// [`scenarios`] with the scenario loaded by `load`.
+pub fn scenarios_with(
+    load: &Loader<'_>,
+    sets: &[(String, String)],
+    seed: Option<u64>,
+    posterior: Option<&Posterior>,
+    runs: u64,
+) -> Result<(Vec<CountryScenario>, Vec<usize>, u64), String> {
+    let first = load(sets, seed)?;
     let base = first.seed;
     let Some(post) = posterior else {
         return Ok((vec![first], vec![0; runs as usize], base));
@@ -112,8 +128,7 @@ pub fn scenarios(
     let mut out = Vec::with_capacity(distinct.len());
     for &p in &distinct {
         let edits: Vec<(String, String)> = post.sets(p).into_iter().chain(sets.iter().cloned()).collect();
-        let sc =
-            crate::country::load(name, &edits, Some(base)).map_err(|e| format!("{} particle {p}: {e}", post.path))?;
+        let sc = load(&edits, Some(base)).map_err(|e| format!("{} particle {p}: {e}", post.path))?;
         out.push(sc);
     }
     let which = draws

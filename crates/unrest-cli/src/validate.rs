@@ -47,52 +47,15 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         .as_deref()
         .map(crate::posterior::Posterior::read)
         .transpose()?;
-    let (scs, which, base) = crate::posterior::scenarios(&args.scenario, &sets, args.seed, post.as_ref(), args.seeds)?;
-    let sc = &scs[0];
-    if sc.spec.criteria.is_empty() {
-        return Err(format!("{} has no [[criteria]] to validate against", sc.spec.name));
-    }
-    let started = std::time::Instant::now();
-    let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
-    let runs = unrest_country::validate_setups(&setups, base).map_err(|e| e.to_string())?;
-    let overrides = crate::posterior::user_overrides(sc, post.as_ref());
-    let wall = started.elapsed().as_secs_f64();
+    let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(&args.scenario, s, seed);
+    let v = run_validation(&load, &sets, args.seed, post.as_ref(), args.seeds)?;
+    let (sc, runs, overrides, wall) = (&v.scenarios[0], &v.runs, &v.overrides, v.wall_seconds);
     if args.json {
-        let shares: Vec<serde_json::Value> = sc
-            .spec
-            .criteria
-            .iter()
-            .enumerate()
-            .map(|(k, c)| {
-                let met = runs.iter().filter(|r| r.1[k].met).count();
-                serde_json::json!({
-                    "label": c.label(),
-                    "share": met as f64 / runs.len() as f64,
-                    "measured": runs.iter().map(|r| r.1[k].measured.clone()).collect::<Vec<_>>(),
-                    "miss": runs.iter().map(|r| r.1[k].miss).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let outcomes: Vec<&str> = runs.iter().map(|r| r.2.as_str()).collect();
-        let out = serde_json::json!({
-            "scenario": sc.spec.name,
-            "model": sc.model,
-            "overrides": overrides,
-            "posterior": post.as_ref().map(|p| serde_json::json!({"file": p.path, "particles_drawn": scs.len()})),
-            "seeds": args.seeds,
-            "scale": sc.spec.scale,
-            "wall_seconds": wall,
-            "criteria": shares,
-            // The mean over runs of unrest_country::distance: 0 when every
-            // criterion is met in every run (the calibration's distance).
-            "distance": runs.iter().map(|r| unrest_country::distance(&r.1)).sum::<f64>() / runs.len() as f64,
-            "outcomes": outcomes,
-        });
-        println!("{out}");
+        println!("{}", json_report(&v, args.seeds));
         return Ok(());
     }
     if args.verbose {
-        for (seed, verdicts, outcome) in &runs {
+        for (seed, verdicts, outcome) in runs {
             let m: Vec<String> = verdicts
                 .iter()
                 .map(|v| format!("{}{}", if v.met { "" } else { "✗ " }, v.measured))
@@ -105,14 +68,14 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         sc.spec.name, args.seeds, sc.spec.scale, wall
     );
     match &sc.model {
-        Some(m) => println!("model {m}{}", crate::country::overrides_note(&overrides)),
+        Some(m) => println!("model {m}{}", crate::country::overrides_note(overrides)),
         None => println!("no shared model: every mechanism value is the scenario's own"),
     }
     if let Some(p) = &post {
         println!(
             "fitted parameters drawn from {} ({} particles over {} runs; {} keys)",
             p.path,
-            scs.len(),
+            v.scenarios.len(),
             args.seeds,
             p.keys.len()
         );
@@ -139,4 +102,80 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
     } else {
         Ok(())
     }
+}
+
+/// A validation's runs: the scenarios (one, or one per posterior particle
+/// drawn), each run's verdicts, the overrides to report, and the wall time.
+pub struct Validation {
+    pub scenarios: Vec<unrest_scenario::CountryScenario>,
+    pub runs: Vec<(u64, Vec<unrest_country::Verdict>, String)>,
+    pub overrides: Vec<String>,
+    /// `{"file", "particles_drawn"}` when the runs drew from a posterior.
+    pub posterior: Option<serde_json::Value>,
+    pub wall_seconds: f64,
+}
+
+/// Runs a country scenario (loaded by `load`) over `seeds` seeds, each run
+/// with its posterior draw when there is a posterior, and judges every run.
+pub fn run_validation(
+    load: &crate::posterior::Loader<'_>,
+    sets: &[(String, String)],
+    seed: Option<u64>,
+    post: Option<&crate::posterior::Posterior>,
+    seeds: u64,
+) -> Result<Validation, String> {
+    let (scs, which, base) = crate::posterior::scenarios_with(load, sets, seed, post, seeds)?;
+    let sc = &scs[0];
+    if sc.spec.criteria.is_empty() {
+        return Err(format!("{} has no [[criteria]] to validate against", sc.spec.name));
+    }
+    let started = std::time::Instant::now();
+    let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
+    let runs = unrest_country::validate_setups(&setups, base).map_err(|e| e.to_string())?;
+    let overrides = crate::posterior::user_overrides(sc, post);
+    let wall_seconds = started.elapsed().as_secs_f64();
+    let posterior = post.map(|p| serde_json::json!({"file": p.path, "particles_drawn": scs.len()}));
+    Ok(Validation {
+        scenarios: scs,
+        runs,
+        overrides,
+        posterior,
+        wall_seconds,
+    })
+}
+
+/// What `validate --json` prints: each criterion with the share of runs that
+/// met it, its measurements and misses, the mean distance and the outcomes.
+pub fn json_report(v: &Validation, seeds: u64) -> serde_json::Value {
+    let (sc, runs) = (&v.scenarios[0], &v.runs);
+    let shares: Vec<serde_json::Value> = sc
+        .spec
+        .criteria
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let met = runs.iter().filter(|r| r.1[k].met).count();
+            serde_json::json!({
+                "label": c.label(),
+                "share": met as f64 / runs.len() as f64,
+                "measured": runs.iter().map(|r| r.1[k].measured.clone()).collect::<Vec<_>>(),
+                "miss": runs.iter().map(|r| r.1[k].miss).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let outcomes: Vec<&str> = runs.iter().map(|r| r.2.as_str()).collect();
+    serde_json::json!({
+        "scenario": sc.spec.name,
+        "model": sc.model,
+        "overrides": v.overrides,
+        "posterior": v.posterior,
+        "seeds": seeds,
+        "scale": sc.spec.scale,
+        "wall_seconds": v.wall_seconds,
+        "criteria": shares,
+        // The mean over runs of unrest_country::distance: 0 when every
+        // criterion is met in every run (the calibration's distance).
+        "distance": runs.iter().map(|r| unrest_country::distance(&r.1)).sum::<f64>() / runs.len() as f64,
+        "outcomes": outcomes,
+    })
 }

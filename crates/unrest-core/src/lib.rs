@@ -30,4 +30,4 @@ mod world;
 pub use metrics::{outbursts, waiting_times, Counts, Outburst};
 pub use params::*;
 pub use schedule::{DynamicParam, ScheduledChange};
-pub use world::{AgentState, ConstituencyTraits, InvalidModel, SiteView, World};
+pub use world::{AgentColumns, AgentState, ConstituencyTraits, InvalidModel, SiteView, World};

@@ -27,6 +27,7 @@ mod extension;
 mod tiled;
 mod windows;
 pub use extension::ConstituencyTraits;
+pub use interactive::AgentColumns;
 use extension::Extension;
 use windows::Windows;
 

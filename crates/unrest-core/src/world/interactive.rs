@@ -9,6 +9,17 @@ use super::{AgentState, Windows, World, EMPTY};
 use crate::lattice::{Site, Vision};
 use crate::params::MAX_VISION;
 
+/// Borrowed per-agent columns of a [`World`] (see [`World::agent_columns`]).
+#[derive(Debug, Clone, Copy)]
+pub struct AgentColumns<'a> {
+    pub state: &'a [AgentState],
+    pub site: &'a [Site],
+    pub hardship: &'a [f32],
+    pub risk_aversion: &'a [f32],
+    pub jail_term: &'a [u32],
+    pub group: &'a [u8],
+}
+
 impl World {
     /// Sets citizens' vision `v` and cops' vision `v*` mid-run. The sets of
     /// sites in vision are rebuilt and every site's counts of cops and actives
@@ -53,6 +64,21 @@ impl World {
     /// where a jailed citizen held off the lattice was arrested).
     pub fn agent_site(&self, i: usize) -> Site {
         self.pos[i]
+    }
+
+    /// Per-agent columns, indexed by agent slot (citizens and cops, alive or
+    /// not; see [`World::agent_slots`]): state, site, hardship, risk aversion,
+    /// jail term left, group (Model II). Read-only, for inspection from a
+    /// notebook (the Python package's `Model`).
+    pub fn agent_columns(&self) -> AgentColumns<'_> {
+        AgentColumns {
+            state: &self.state,
+            site: &self.pos,
+            hardship: &self.hardship,
+            risk_aversion: &self.risk,
+            jail_term: &self.term,
+            group: &self.group,
+        }
     }
 
     /// Whether agent `i` is a foreign cop (deployed with `add_cops(n, true)`),
