@@ -21,7 +21,9 @@ host="$(rustc -vV | sed -n 's/^host: //p')"
 export RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks"
+build_start=$(date +%s)
 cargo build --release --target "$host" --bins
+echo "fuzz: built in $(( $(date +%s) - build_start )) s" >&2
 status=0
 for t in "${targets[@]}"; do
   work="target/corpus/$t"
