@@ -56,7 +56,12 @@ pub struct CalibrateArgs {
 
 pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     if let Some(plan) = &args.plan {
-        return crate::calibrate_model::calibrate_model(plan, args.out.as_deref(), args.jobs, args.write_model.as_deref());
+        return crate::calibrate_model::calibrate_model(
+            plan,
+            args.out.as_deref(),
+            args.jobs,
+            args.write_model.as_deref(),
+        );
     }
     let scenario = args.scenario.clone().unwrap_or_default();
     let target_name = args.target.clone().unwrap_or_default();
@@ -119,11 +124,11 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     // The best-fitting draw as a scenario file, checked like any other.
     let best = r.best();
     let country = crate::country::is_country(&scenario);
-    let base_text = match unrest_scenario::builtin(&scenario).or(unrest_scenario::country_builtin(&scenario))
-    {
+    let base_text = match unrest_scenario::builtin(&scenario).or(unrest_scenario::country_builtin(&scenario)) {
         Some(t) => t.to_string(),
-        None => unrest_scenario::read_input(std::path::Path::new(&scenario), "scenario file")
-            .map_err(|e| e.to_string())?,
+        None => {
+            unrest_scenario::read_input(std::path::Path::new(&scenario), "scenario file").map_err(|e| e.to_string())?
+        }
     };
     let mut settings: Vec<(String, Value)> = fixed
         .iter()

@@ -108,7 +108,10 @@ impl Episode {
             });
         }
         if sc.spec.criteria.is_empty() {
-            return Err(format!("{}: no [[criteria]] and no outcome in the plan to score it by", self.name));
+            return Err(format!(
+                "{}: no [[criteria]] and no outcome in the plan to score it by",
+                self.name
+            ));
         }
         let runs = unrest_country::validate_seeds(&sc.spec, &sc.lattice, sc.seed, seeds)
             .map_err(|e| format!("{}: {e}", self.name))?;
@@ -145,7 +148,10 @@ fn episodes(plan: &Plan, plan_path: &Path) -> Result<Vec<Episode>, String> {
             } else {
                 dir.join(&e.scenario).display().to_string()
             };
-            let stem = Path::new(&e.scenario).file_stem().and_then(|s| s.to_str()).unwrap_or("episode");
+            let stem = Path::new(&e.scenario)
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("episode");
             Ok(Episode {
                 name: e.name.clone().unwrap_or_else(|| stem.to_string()),
                 path,
@@ -188,7 +194,9 @@ pub fn calibrate_model(
         e.distance(&keys, &mid, 1)?;
     }
     let stem = plan_path.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
-    let out = out.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("results").join(format!("calibrate-{stem}")));
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("calibrate-{stem}")));
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     // The plan's identity: its text, the episodes' files and the built-in
     // model's values (a changed model is another calibration).
@@ -273,7 +281,10 @@ pub fn calibrate_model(
 fn write_outputs(out: &Path, r: &SmcResult, priors: &[SmcPrior], names: &[String], id: &str) -> Result<(), String> {
     let batch = posterior_batch(r, priors, names)?;
     let meta = vec![
-        ("unrest.calibrate.method".to_string(), "abc-smc (Del Moral et al. 2012)".to_string()),
+        (
+            "unrest.calibrate.method".to_string(),
+            "abc-smc (Del Moral et al. 2012)".to_string(),
+        ),
         ("unrest.calibrate.plan".to_string(), id.to_string()),
         ("unrest.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
     ];
@@ -294,7 +305,13 @@ fn write_outputs(out: &Path, r: &SmcResult, priors: &[SmcPrior], names: &[String
         r.log.len() - 1
     );
     table::write_atomic(&out.join("posterior.svg"), marginals_svg(r, priors, &title)?.as_bytes())?;
-    for f in ["journal.csv", "generations.csv", "posterior.parquet", "posterior.csv", "posterior.svg"] {
+    for f in [
+        "journal.csv",
+        "generations.csv",
+        "posterior.parquet",
+        "posterior.csv",
+        "posterior.svg",
+    ] {
         println!("wrote {}", out.join(f).display());
     }
     Ok(())

@@ -404,7 +404,11 @@ impl Record {
         use unrest_country::spec::CriterionSpec as K;
         let cal = c.calendar();
         let last = c.national().len().saturating_sub(1) as u64;
-        let at = |d: &str| unrest_country::parse_datetime(d).map(|d| cal.step_of(d).min(last)).unwrap_or(0);
+        let at = |d: &str| {
+            unrest_country::parse_datetime(d)
+                .map(|d| cal.step_of(d).min(last))
+                .unwrap_or(0)
+        };
         let is_capital = |r: &Option<String>| r.as_deref() == Some("capital");
         let mut rec = Record {
             sizes: vec![],
@@ -416,9 +420,9 @@ impl Record {
             match k {
                 K::PeakSize { min, max, region, .. } => {
                     let window = criteria.iter().find_map(|w| match w {
-                        K::PeakBetween { from, to, region: r, .. } if is_capital(r) == is_capital(region) => {
-                            Some((at(from), at(to)))
-                        }
+                        K::PeakBetween {
+                            from, to, region: r, ..
+                        } if is_capital(r) == is_capital(region) => Some((at(from), at(to))),
                         _ => None,
                     });
                     let (from, to) = window.unwrap_or((0, last));
@@ -433,7 +437,10 @@ impl Record {
                 K::PeakBetween { from, to, region, .. } => rec.windows.push((
                     at(from),
                     at(to),
-                    format!("record: {} peak", if is_capital(region) { "capital" } else { "national" }),
+                    format!(
+                        "record: {} peak",
+                        if is_capital(region) { "capital" } else { "national" }
+                    ),
                 )),
                 K::Outcome {
                     outcome,
@@ -588,7 +595,13 @@ fn plot_svg(c: &Country, name: &str, seed: u64) -> String {
         svg,
         r#"<path d="{capital}" fill="none" stroke="rgb(214,39,40)" stroke-width="1.5" stroke-dasharray="5,3"/>"#
     );
-    record.draw(&mut svg, &x, &|people: f64| top + chart_h - chart_h * (people / scale / max_active).min(1.0), top, chart_h);
+    record.draw(
+        &mut svg,
+        &x,
+        &|people: f64| top + chart_h - chart_h * (people / scale / max_active).min(1.0),
+        top,
+        chart_h,
+    );
     // The outcome, with its date and reason.
     let why = c.outcome_reason();
     let ox = x(why.step);

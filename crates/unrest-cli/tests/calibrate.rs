@@ -149,19 +149,41 @@ fn smc_plan_writes_a_posterior_reproducibly_and_resumes() {
     std::fs::write(d("plan.toml"), &plan).unwrap();
     let out = ok(&unrest(&["calibrate", "--plan", &d("plan.toml"), "--out", &d("a")]));
     assert!(out.contains("generation  2"), "{out}");
-    for f in ["journal.csv", "generations.csv", "posterior.parquet", "posterior.csv", "posterior.svg"] {
+    for f in [
+        "journal.csv",
+        "generations.csv",
+        "posterior.parquet",
+        "posterior.csv",
+        "posterior.svg",
+    ] {
         assert!(std::path::Path::new(&d(&format!("a/{f}"))).exists(), "{f} missing");
     }
     let gens = std::fs::read_to_string(d("a/generations.csv")).unwrap();
-    let eps: Vec<f64> = gens.lines().skip(2).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let eps: Vec<f64> = gens
+        .lines()
+        .skip(2)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
     assert!(eps.windows(2).all(|w| w[1] <= w[0]), "tolerances fall: {gens}");
     let post = std::fs::read_to_string(d("a/posterior.csv")).unwrap();
     assert_eq!(post.lines().count(), 7, "a header and 6 particles: {post}");
-    assert!(post.lines().next().unwrap().contains("distance_kz,loyalty.crowd_per_officer,information.contagion"));
+    assert!(post
+        .lines()
+        .next()
+        .unwrap()
+        .contains("distance_kz,loyalty.crowd_per_officer,information.contagion"));
     assert_eq!(&std::fs::read(d("a/posterior.parquet")).unwrap()[..4], b"PAR1");
 
     // One thread, another directory: the same posterior, byte for byte.
-    ok(&unrest(&["calibrate", "--plan", &d("plan.toml"), "--out", &d("b"), "--jobs", "1"]));
+    ok(&unrest(&[
+        "calibrate",
+        "--plan",
+        &d("plan.toml"),
+        "--out",
+        &d("b"),
+        "--jobs",
+        "1",
+    ]));
     assert_eq!(post, std::fs::read_to_string(d("b/posterior.csv")).unwrap());
 
     // A torn journal (a kill mid-line) and no outputs: the resumed run ends where the first did.
@@ -179,5 +201,8 @@ fn smc_plan_writes_a_posterior_reproducibly_and_resumes() {
     std::fs::write(d("bad.toml"), plan.replace("particles", "particels")).unwrap();
     let o = unrest(&["calibrate", "--plan", &d("bad.toml")]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("bad.toml") && err.contains("particels"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("bad.toml") && err.contains("particels"),
+        "{err}"
+    );
 }

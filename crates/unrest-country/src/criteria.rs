@@ -278,15 +278,27 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     } else {
                         3.0
                     };
-                    (miss == 0.0, format!("{} {}", outcome.as_str(), cal.label(outcome_step)), miss)
+                    (
+                        miss == 0.0,
+                        format!("{} {}", outcome.as_str(), cal.label(outcome_step)),
+                        miss,
+                    )
                 }
                 CriterionSpec::KilledBetween { min, max, .. } => {
                     let k = last.killed as f64;
-                    (k >= *min && k <= *max, format!("{k:.0} killed"), miss_of::size(k, *min, *max))
+                    (
+                        k >= *min && k <= *max,
+                        format!("{k:.0} killed"),
+                        miss_of::size(k, *min, *max),
+                    )
                 }
                 CriterionSpec::DetainedBetween { min, max, .. } => {
                     let d = last.detained as f64;
-                    (d >= *min && d <= *max, format!("{d:.0} detained"), miss_of::size(d, *min, *max))
+                    (
+                        d >= *min && d <= *max,
+                        format!("{d:.0} detained"),
+                        miss_of::size(d, *min, *max),
+                    )
                 }
                 CriterionSpec::WeeklyPeaks {
                     from,
@@ -332,7 +344,11 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     let inside = at(b).saturating_sub(at(a.saturating_sub(1)));
                     let frac = inside as f64 / last.killed.max(1) as f64;
                     let ok = last.killed > 0 && frac >= *share;
-                    let miss = if ok { 0.0 } else { 2.0 * (1.0 - frac / share.max(1e-9)).max(0.05) };
+                    let miss = if ok {
+                        0.0
+                    } else {
+                        2.0 * (1.0 - frac / share.max(1e-9)).max(0.05)
+                    };
                     (ok, format!("{:.0}% of {}", 100.0 * frac, last.killed), miss)
                 }
                 CriterionSpec::Escalates {

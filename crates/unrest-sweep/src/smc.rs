@@ -379,7 +379,11 @@ pub fn abc_smc(
                     .map(|(&x, &s)| reflect(x + s * normal(&mut rng)))
                     .collect();
                 let e = evaluate(g, i as u32, unit)?;
-                Ok(if e.distance <= eps { (e, true) } else { (pop[i].clone(), false) })
+                Ok(if e.distance <= eps {
+                    (e, true)
+                } else {
+                    (pop[i].clone(), false)
+                })
             })
             .collect::<Result<_, String>>()?;
         let tried = w.iter().filter(|&&x| x > 0.0).count();
@@ -475,7 +479,10 @@ pub fn marginals_svg(result: &SmcResult, priors: &[SmcPrior], title: &str) -> Re
             let (mean, [lo, _, hi]) = result.summary(k);
             let mut chart = ChartBuilder::on(area)
                 .margin(8)
-                .caption(format!("{} ({}; 90% {}–{})", prior.key, sig3(mean), sig3(lo), sig3(hi)), ("sans-serif", 12))
+                .caption(
+                    format!("{} ({}; 90% {}–{})", prior.key, sig3(mean), sig3(lo), sig3(hi)),
+                    ("sans-serif", 12),
+                )
                 .x_label_area_size(30)
                 .y_label_area_size(35)
                 .build_cartesian_2d(0f64..1f64, 0f64..top)
@@ -493,7 +500,10 @@ pub fn marginals_svg(result: &SmcResult, priors: &[SmcPrior], title: &str) -> Re
             chart
                 .draw_series(mass.iter().enumerate().map(|(b, &m)| {
                     let x0 = b as f64 / bins as f64;
-                    Rectangle::new([(x0, 0.0), (x0 + 1.0 / bins as f64, m)], RGBColor(70, 130, 180).filled())
+                    Rectangle::new(
+                        [(x0, 0.0), (x0 + 1.0 / bins as f64, m)],
+                        RGBColor(70, 130, 180).filled(),
+                    )
                 }))
                 .map_err(|x| e(&x))?;
         }
@@ -521,7 +531,10 @@ pub fn marginals_svg(result: &SmcResult, priors: &[SmcPrior], title: &str) -> Re
             .draw()
             .map_err(|x| e(&x))?;
         chart
-            .draw_series(LineSeries::new(path.iter().copied(), RGBColor(200, 60, 40).stroke_width(2)))
+            .draw_series(LineSeries::new(
+                path.iter().copied(),
+                RGBColor(200, 60, 40).stroke_width(2),
+            ))
             .map_err(|x| e(&x))?;
         root.present().map_err(|x| e(&x))?;
     }
@@ -684,7 +697,9 @@ mod tests {
             evaluations - (first - 1),
             "only the torn evaluation and the new generations were run"
         );
-        assert!(CsvJournal::open(&path, "another", 2, 2).unwrap_err().contains("another calibration"));
+        assert!(CsvJournal::open(&path, "another", 2, 2)
+            .unwrap_err()
+            .contains("another calibration"));
         std::fs::remove_dir_all(&dir).ok();
     }
 

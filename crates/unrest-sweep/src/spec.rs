@@ -135,7 +135,13 @@ impl SweepSpec {
 
     /// Parses a spec's text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<SweepSpec, ScenarioError> {
-        let doc = Document::parse(text).map_err(|e| err_at(text, origin, e.span(), e.message().trim()))?;
+        let doc = Document::parse(text).map_err(|e| {
+            let msg = e.message().trim();
+            match (e.span(), Location::of_spanless_error(text, msg)) {
+                (None, Some(loc)) => ScenarioError::at(loc.with_origin(origin), msg),
+                (span, _) => err_at(text, origin, span, msg),
+            }
+        })?;
         let at = |item: &Item, msg: String| err_at(text, origin, item.span(), msg);
         let root = doc.as_table();
         for (key, item) in root.iter() {
