@@ -307,7 +307,10 @@ fn a_bad_set_value_of_a_country_sweep_is_located_in_the_spec() {
         ]);
         assert_eq!(o.status.code(), Some(2));
         let err = String::from_utf8_lossy(&o.stderr);
-        assert!(err.contains("spec.toml:4:9: point 0 (loyalty.wavering=1): --set scale="), "{err}");
+        assert!(
+            err.contains("spec.toml:4:9: point 0 (loyalty.wavering=1): --set scale="),
+            "{err}"
+        );
         assert!(err.contains(expected), "{err}");
         assert!(!err.contains("<built-in kazakhstan-2022>"), "{err}");
     }

@@ -287,8 +287,10 @@ async fn upload_scenario(
             "height": s.params.height, "steps": s.steps }),
         AnyScenario::Country(c) => json!({ "kind": "country", "name": c.spec.name, "regions": c.spec.regions.len() }),
     };
-    if !session.send(Command::Load(Box::new(scenario))) {
-        return error(StatusCode::GONE, "the session has ended");
+    match session.send(Command::Load(Box::new(scenario))) {
+        Ok(()) => {}
+        Err(e @ crate::session::SendError::Busy) => return error(StatusCode::SERVICE_UNAVAILABLE, &e.message()),
+        Err(e) => return error(StatusCode::GONE, &e.message()),
     }
     Json(json!({ "ok": true, "scenario": summary })).into_response()
 }
@@ -421,12 +423,11 @@ async fn serve_socket(mut socket: WebSocket, app: &App, session: &Session) {
                 let reply = match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                     Some(Ok(Message::Text(text))) => match parse_command(app, text.as_str()) {
-                        Ok(cmd) => {
-                            if !session.send(cmd) {
-                                return;
-                            }
-                            None
-                        }
+                        Ok(cmd) => match session.send(cmd) {
+                            Ok(()) => None,
+                            Err(e @ crate::session::SendError::Busy) => Some(e.message()),
+                            Err(crate::session::SendError::Gone) => return,
+                        },
                         Err(e) => Some(e),
                     },
                     Some(Ok(Message::Binary(_))) => Some("binary messages are not understood; send JSON text".to_string()),
@@ -487,8 +488,10 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
     }
     let counts: Vec<&crate::sim::Row> = p.history.since(cursor.last_step).collect();
     cursor.last_step = p.history.last_step().or(cursor.last_step);
-    let events = p.events.get(cursor.events..).unwrap_or_default();
-    cursor.events = p.events.len();
+    // `cursor.events` counts every event of the generation, the dropped ones too.
+    let first = cursor.events.saturating_sub(p.events_dropped);
+    let events = p.events.get(first..).unwrap_or_default();
+    cursor.events = p.events_dropped + p.events.len();
     let notices: Vec<&String> = p
         .notices
         .iter()
