@@ -159,18 +159,20 @@ fn blame_override(
         let mut t = base.clone();
         apply_overrides(&mut t, &overrides[..n]).and_then(|()| finish(t, text, origin, merged.clone()).map(|_| ()))
     };
-    if let Err(own) = fails_with(0) {
-        if own.message == full.message {
-            return full;
-        }
+    let own = fails_with(0).err();
+    let is_own = |e: &ScenarioError| own.as_ref().is_some_and(|o| o.message == e.message);
+    if is_own(&full) {
+        return full;
     }
     for n in 1..=overrides.len() {
-        if let Err(e) = fails_with(n) {
-            if e.location.origin.starts_with("--set ") {
-                return e;
+        match fails_with(n) {
+            Ok(()) => {}
+            Err(e) if is_own(&e) => {}
+            Err(e) if e.location.origin.starts_with("--set ") => return e,
+            Err(e) => {
+                let (key, raw) = &overrides[n - 1];
+                return ScenarioError::at(Location::set_flag(key, raw), e.message);
             }
-            let (key, raw) = &overrides[n - 1];
-            return ScenarioError::at(Location::set_flag(key, raw), e.message);
         }
     }
     full

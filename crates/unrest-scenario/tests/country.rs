@@ -154,6 +154,11 @@ fn errors_caused_by_set_on_a_built_in_name_the_flag() {
         .unwrap_err()
         .to_string();
     assert!(e.starts_with("test.toml:15:") && e.contains("out of range"), "{e}");
+    // With the file broken too, an override's own fault is still the flag's.
+    let e = CountryScenario::parse_with(&bad, "test.toml", &[("scale".into(), "0".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("--set scale=0: 0 is out of range"), "{e}");
 }
 
 /// Issue 15, item 6: errors about a list of tables point at the table.
