@@ -517,3 +517,84 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
     out.push(Message::Binary(p.frame.clone()));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! The WebSocket message decoder (issue 15: fuzzed inputs), as a property
+    //! test: a libFuzzer target would build tokio and axum with coverage
+    //! instrumentation on every CI run.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn app() -> App {
+        let scenario = unrest_scenario::Scenario::load("epstein-run2", &[]).unwrap();
+        App {
+            registry: Arc::new(Registry::new(1, std::time::Duration::from_secs(60))),
+            config: Config::new(AnyScenario::Lattice(scenario)),
+        }
+    }
+
+    const CMDS: [&str; 12] = [
+        "play", "pause", "step", "speed", "reset", "set", "fire", "load", "region", "dance", "", "PLAY",
+    ];
+    const FIELDS: [&str; 9] = [
+        "steps_per_second",
+        "seed",
+        "param",
+        "value",
+        "event",
+        "scenario",
+        "index",
+        "x",
+        "cmd",
+    ];
+
+    fn json_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("null".to_string()),
+            Just("1e308".to_string()),
+            Just("-1".to_string()),
+            Just("18446744073709551616".to_string()),
+            Just("\"legitimacy\"".to_string()),
+            Just("\"concession\"".to_string()),
+            Just("\"kazakhstan-2022\"".to_string()),
+            Just("\"../../etc/passwd\"".to_string()),
+            Just("[[[[[]]]]]".to_string()),
+            Just("{\"a\": {}}".to_string()),
+            any::<f64>().prop_map(|x| format!("{x:?}")),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "\\PC{0,20}".prop_map(|s| serde_json::Value::String(s).to_string()),
+        ]
+    }
+
+    fn message() -> impl Strategy<Value = String> {
+        let fields = proptest::collection::vec((proptest::sample::select(&FIELDS[..]), json_value()), 0..4);
+        (proptest::sample::select(&CMDS[..]), fields).prop_map(|(cmd, fields)| {
+            let mut parts = vec![format!("\"cmd\": \"{cmd}\"")];
+            parts.extend(fields.iter().map(|(k, v)| format!("\"{k}\": {v}")));
+            format!("{{{}}}", parts.join(", "))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_is_decoded_or_refused_without_a_panic(text in "\\PC{0,300}") {
+            let app = app();
+            if let Err(e) = parse_command(&app, &text) {
+                prop_assert!(!e.is_empty());
+            }
+        }
+
+        #[test]
+        fn messages_with_known_and_unknown_parts_are_decoded_or_refused(text in message()) {
+            let app = app();
+            match parse_command(&app, &text) {
+                // Only the known commands decode, and never with a field of another.
+                Ok(cmd) => prop_assert!(!text.contains("\"x\"") && !text.contains("dance"), "{text} -> {cmd:?}"),
+                Err(e) => prop_assert!(e.len() < 2000, "{text}: a short message, not {} bytes", e.len()),
+            }
+        }
+    }
+}
