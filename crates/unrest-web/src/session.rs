@@ -241,7 +241,8 @@ impl Registry {
         let model = build(scenario, seed).map_err(CreateError::Failed)?;
         let thread_pub = Arc::clone(&published);
         std::thread::Builder::new()
-            .name(format!("unrest-session-{}", &id[..8]))
+            // Linux keeps 15 bytes of a thread's name: "session-" and 7 of the id.
+            .name(format!("session-{}", &id[..7]))
             .spawn(move || run_session(model, rx, thread_pub, vtx, thread_flags))
             .map_err(|e| CreateError::Failed(format!("cannot start the simulation thread: {e}")))?;
         let session = Arc::new(Session {

@@ -377,11 +377,13 @@ async fn a_session_queue_is_bounded_and_a_deleted_session_stops_at_once() {
     }
     let e = until(&mut ws, 30, &mut frames, |v| v["type"] == "error").await;
     assert!(e["message"].as_str().unwrap().contains("the simulation is busy"), "{e}");
-    assert_eq!(threads_named("unrest-session-"), 1);
+    // This session's thread (other tests run sessions of their own meanwhile).
+    let name = format!("session-{}", &id[..7]);
+    assert_eq!(threads_named(&name), 1);
     assert_eq!(http(addr, "DELETE", &format!("/api/sessions/{id}"), b"").await.0, 204);
     // At most the step at hand finishes; dozens stay undone.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while threads_named("unrest-session-") > 0 {
+    while threads_named(&name) > 0 {
         assert!(
             std::time::Instant::now() < deadline,
             "the deleted session's thread still runs"
