@@ -33,9 +33,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 PY="$VENV/bin/python"
 
-say "building the unrest CLI the tests compare with"
-cargo build -q -p unrest-cli
-export UNREST_BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/unrest"
+# The CLI the tests compare with: UNREST_BIN when the caller built it (.ci/run's test
+# build does), else built here.
+if [ -z "${UNREST_BIN:-}" ]; then
+  say "building the unrest CLI the tests compare with"
+  cargo build -q -p unrest-cli
+  export UNREST_BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug/unrest"
+fi
+export UNREST_BIN
 
 say "pip install ./python[test,notebook] (maturin; dev profile)"
 MATURIN_PEP517_ARGS="--profile dev" "$PY" -m pip install -q --disable-pip-version-check "./python[test,notebook]"

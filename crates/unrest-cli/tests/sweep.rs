@@ -284,3 +284,34 @@ fn spec_errors_name_file_line_and_column() {
     let o = unrest(&["sweep", spec.to_str().unwrap(), "--shard", "3/3"]);
     assert!(String::from_utf8_lossy(&o.stderr).contains("expected I/N with 0 <= I < N"));
 }
+
+/// Issue 15: a country sweep's `[set]` value that the scenario refuses is
+/// blamed on that line of the spec, not on the built-in's line holding the
+/// value it replaced; a value of the wrong type likewise.
+#[test]
+fn a_bad_set_value_of_a_country_sweep_is_located_in_the_spec() {
+    let dir = tempfile::tempdir().unwrap();
+    for (value, expected) in [
+        ("4294967295", "4294967295 is out of range"),
+        ("\"NaN\"", "invalid type: string \"NaN\", expected f64"),
+    ] {
+        let text = format!(
+            "scenario = \"kazakhstan-2022\"\nseed = 1\n[set]\nscale = {value}\n[vary]\n\"loyalty.wavering\" = [1.0, 2.0]\n"
+        );
+        let spec = write_spec(dir.path(), &text);
+        let o = unrest(&[
+            "sweep",
+            spec.to_str().unwrap(),
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("spec.toml:4:9: point 0 (loyalty.wavering=1): --set scale="),
+            "{err}"
+        );
+        assert!(err.contains(expected), "{err}");
+        assert!(!err.contains("<built-in kazakhstan-2022>"), "{err}");
+    }
+}

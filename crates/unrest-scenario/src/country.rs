@@ -59,53 +59,13 @@ impl CountryScenario {
         let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::from_toml(&e, text, origin))?;
         check_actions(&table, text, origin)?;
         let merged = crate::model::merge_model(&mut table, text, origin)?;
-        for (key, raw) in overrides {
-            match key.as_str() {
-                "events.drop" => drop_events(&mut table, key, raw)?,
-                "events.add" => add_event(&mut table, key, raw)?,
-                _ => set_dotted(&mut table, key, raw)?,
-            }
+        let base = table.clone();
+        apply_overrides(&mut table, overrides)?;
+        match finish(table, text, origin, merged.clone()) {
+            Ok(scenario) => Ok(scenario),
+            Err(e) if overrides.is_empty() => Err(e),
+            Err(e) => Err(blame_override(base, text, origin, &merged, overrides, e)),
         }
-        let by_hand = crate::model::apply_rules(&mut table, text, origin)?;
-        let spec: CountrySpec = toml::Value::Table(table.clone())
-            .try_into()
-            .map_err(|e: toml::de::Error| {
-                // The same complaint about the scenario's own text can be located there.
-                let own = toml::from_str::<CountrySpec>(text)
-                    .err()
-                    .filter(|own| own.message() == e.message())
-                    .map(|own| ScenarioError::from_toml(&own, text, origin));
-                own.unwrap_or_else(|| {
-                    let with = if overrides.is_empty() { "" } else { " with --set" };
-                    ScenarioError::plain(format!("{origin}{with}: {}", e.message()))
-                })
-            })?;
-        let at_path = |path: &str| locate_path(text, path).with_origin(origin);
-        let preset = match spec.preset.as_str() {
-            "epstein" => Preset::Epstein,
-            "mesa" => Preset::Mesa,
-            "netlogo" => Preset::Netlogo,
-            other => {
-                return Err(ScenarioError::at(
-                    at_path("preset"),
-                    format!("unknown preset {other:?}; allowed: epstein, mesa, netlogo"),
-                ))
-            }
-        };
-        let lattice = resolve_lattice(preset, &table, text, origin)?;
-        unrest_country::validate(&spec).map_err(|e| ScenarioError::at(at_path(&e.path), e.message))?;
-        let seed = spec.seed;
-        let mut all_overrides = merged.overrides;
-        if merged.model.is_some() {
-            all_overrides.extend(by_hand);
-        }
-        Ok(CountryScenario {
-            spec,
-            lattice,
-            seed,
-            model: merged.model,
-            overrides: all_overrides,
-        })
     }
 
     /// A short hash of everything that determines a run except the seed.
@@ -120,6 +80,173 @@ impl CountryScenario {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// Applies `--set` overrides to the (model-merged) table, in order.
+fn apply_overrides(table: &mut toml::Table, overrides: &[(String, String)]) -> Result<(), ScenarioError> {
+    for (key, raw) in overrides {
+        match key.as_str() {
+            "events.drop" => drop_events(table, key, raw)?,
+            "events.add" => add_event(table, key, raw)?,
+            _ => set_dotted(table, key, raw)?,
+        }
+    }
+    Ok(())
+}
+
+/// The rest of the parse once the overrides are in: the input rules, the
+/// typed read, the lattice conventions, the calendar's memory and the values.
+fn finish(
+    mut table: toml::Table,
+    text: &str,
+    origin: &str,
+    merged: crate::model::Merged,
+) -> Result<CountryScenario, ScenarioError> {
+    let by_hand = crate::model::apply_rules(&mut table, text, origin)?;
+    let spec: CountrySpec = toml::Value::Table(table.clone())
+        .try_into()
+        .map_err(|e: toml::de::Error| {
+            // The same complaint about the scenario's own text can be located there.
+            toml::from_str::<CountrySpec>(text)
+                .err()
+                .filter(|own| own.message() == e.message())
+                .map(|own| ScenarioError::from_toml(&own, text, origin))
+                .unwrap_or_else(|| ScenarioError::at(Location::default().with_origin(origin), e.message()))
+        })?;
+    let at_path = |path: &str| locate_path(text, path).with_origin(origin);
+    let preset = match spec.preset.as_str() {
+        "epstein" => Preset::Epstein,
+        "mesa" => Preset::Mesa,
+        "netlogo" => Preset::Netlogo,
+        other => {
+            return Err(ScenarioError::at(
+                at_path("preset"),
+                format!("unknown preset {other:?}; allowed: epstein, mesa, netlogo"),
+            ))
+        }
+    };
+    let lattice = resolve_lattice(preset, &table, text, origin)?;
+    check_calendar_memory(&spec).map_err(|(path, m)| ScenarioError::at(at_path(path), m))?;
+    unrest_country::validate(&spec)
+        .map_err(|e| ScenarioError::at(at_path(&precise_path(&spec, &e.path)), e.message))?;
+    let seed = spec.seed;
+    let mut all_overrides = merged.overrides;
+    if merged.model.is_some() {
+        all_overrides.extend(by_hand);
+    }
+    Ok(CountryScenario {
+        spec,
+        lattice,
+        seed,
+        model: merged.model,
+        overrides: all_overrides,
+    })
+}
+
+/// A scenario that fails only with its `--set` overrides is blamed on the
+/// first override that makes it fail, named as the flag: the file's line
+/// holds the value the override replaced, so pointing there misleads. A
+/// failure the file has without any override stays located in the file.
+fn blame_override(
+    base: toml::Table,
+    text: &str,
+    origin: &str,
+    merged: &crate::model::Merged,
+    overrides: &[(String, String)],
+    full: ScenarioError,
+) -> ScenarioError {
+    let fails_with = |n: usize| {
+        let mut t = base.clone();
+        apply_overrides(&mut t, &overrides[..n]).and_then(|()| finish(t, text, origin, merged.clone()).map(|_| ()))
+    };
+    let own = fails_with(0).err();
+    let is_own = |e: &ScenarioError| own.as_ref().is_some_and(|o| o.message == e.message);
+    if is_own(&full) {
+        return full;
+    }
+    for n in 1..=overrides.len() {
+        match fails_with(n) {
+            Ok(()) => {}
+            Err(e) if is_own(&e) => {}
+            Err(e) if e.location.origin.starts_with("--set ") => return e,
+            Err(e) => {
+                let (key, raw) = &overrides[n - 1];
+                return ScenarioError::at(Location::set_flag(key, raw), e.message);
+            }
+        }
+    }
+    full
+}
+
+/// Where an error of [`unrest_country::validate`] is best shown: a count of
+/// `[[constituencies]]` past the cap at the first entry too many, a second
+/// capital at its `capital` key; other paths as they are.
+fn precise_path(spec: &CountrySpec, path: &str) -> String {
+    match path {
+        "constituencies" if spec.constituencies.len() > MAX_CONSTITUENCIES => {
+            format!("constituencies[{MAX_CONSTITUENCIES}]")
+        }
+        "regions" => match spec.regions.iter().enumerate().filter(|(_, r)| r.capital).nth(1) {
+            Some((i, _)) => format!("regions[{i}].capital"),
+            None => path.to_string(),
+        },
+        _ => path.to_string(),
+    }
+}
+
+/// Most `[[constituencies]]` a country may have (`unrest_country::validate`).
+const MAX_CONSTITUENCIES: usize = 200;
+
+/// Most steps a country's calendar may have (`unrest_country::validate`).
+pub const MAX_CALENDAR_STEPS: f64 = 1e6;
+
+/// Memory a country run keeps per step until it ends (the national and
+/// capital row, the time-series CSV line and the plot's points), and per
+/// step and region (the region row and its `regions.csv` line), in bytes.
+/// Measured: Belarus (7 regions) and Kazakhstan (20) over 44,000 to 93,000
+/// steps took 1,590 and 3,150 bytes a step more; these round that up.
+pub const COUNTRY_BYTES_PER_STEP: f64 = 800.0;
+pub const COUNTRY_BYTES_PER_REGION_STEP: f64 = 150.0;
+
+/// Most memory a country's per-step series may take: 2 GB.
+pub const MAX_COUNTRY_SERIES_BYTES: f64 = 2e9;
+
+/// The calendar's step count and the memory its series would take, refused
+/// past [`MAX_CALENDAR_STEPS`] or [`MAX_COUNTRY_SERIES_BYTES`] with both named
+/// (the key to blame, the message). Dates or a step length that do not parse
+/// are left to `unrest_country::validate`, which names them.
+fn check_calendar_memory(spec: &CountrySpec) -> Result<(), (&'static str, String)> {
+    let cal = &spec.calendar;
+    let (Ok(start), Ok(end)) = (
+        unrest_country::calendar::parse_datetime(&cal.start),
+        unrest_country::calendar::parse_datetime(&cal.end),
+    ) else {
+        return Ok(());
+    };
+    if !(cal.step_hours.is_finite() && cal.step_hours >= 0.01) || end <= start {
+        return Ok(());
+    }
+    let steps = (end - start).num_minutes() as f64 / 60.0 / cal.step_hours;
+    let regions = spec.regions.len().max(1) as f64;
+    let per_step = COUNTRY_BYTES_PER_STEP + COUNTRY_BYTES_PER_REGION_STEP * regions;
+    let bytes = steps * per_step;
+    if steps <= MAX_CALENDAR_STEPS && bytes <= MAX_COUNTRY_SERIES_BYTES {
+        return Ok(());
+    }
+    Err((
+        "calendar.end",
+        format!(
+            "the calendar from {} to {} in steps of {} hours has {steps:.0} steps, too many: a country run keeps about \
+             {COUNTRY_BYTES_PER_STEP:.0} + {COUNTRY_BYTES_PER_REGION_STEP:.0} × regions bytes per step in memory \
+             ({per_step:.0} bytes for {regions:.0} regions, {:.1} GB here); at most {MAX_CALENDAR_STEPS:.0} steps and \
+             {:.0} GB (raise calendar.step_hours or bring calendar.end closer)",
+            cal.start.trim(),
+            cal.end.trim(),
+            cal.step_hours,
+            bytes / 1e9,
+            MAX_COUNTRY_SERIES_BYTES / 1e9,
+        ),
+    ))
 }
 
 /// Every `[[events]]` and `[[policy]]` entry has a known kind and only its keys.
@@ -397,6 +524,7 @@ fn item_span(item: &toml_edit::Item) -> Option<std::ops::Range<usize>> {
     match item {
         toml_edit::Item::Value(v) => v.span(),
         toml_edit::Item::Table(t) => t.span(),
+        toml_edit::Item::ArrayOfTables(a) => a.get(0).and_then(|t| t.span()),
         _ => None,
     }
 }

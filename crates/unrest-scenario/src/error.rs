@@ -47,7 +47,7 @@ impl Location {
     /// `key_only`, else its value; the table's header if the key is absent.
     pub fn of_key(text: &str, path: &[&str], key_only: bool) -> Self {
         let Ok(doc) = toml_edit::Document::parse(text) else {
-            return Location::default();
+            return Self::of_key_lenient(text, path, key_only);
         };
         let mut table: &dyn toml_edit::TableLike = doc.as_table();
         let mut best = None;
@@ -66,6 +66,65 @@ impl Location {
             }
         }
         best.map(|r| Location::of_offset(text, r.start)).unwrap_or_default()
+    }
+
+    /// [`Location::of_key`] for a text `toml_edit` refuses although `toml`
+    /// reads it (an integer past 2^63 − 1 for a `u64` key): the same walk over
+    /// `toml`'s own spanned tables.
+    fn of_key_lenient(text: &str, path: &[&str], key_only: bool) -> Self {
+        let Ok(root) = toml::de::DeTable::parse(text) else {
+            return Location::default();
+        };
+        let mut table = root.get_ref();
+        let mut best = None;
+        for (i, key) in path.iter().enumerate() {
+            let last = i + 1 == path.len();
+            let Some((k, v)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == *key) else {
+                break;
+            };
+            best = Some(if last && key_only { k.span() } else { v.span() });
+            match v.get_ref() {
+                toml::de::DeValue::Table(t) if !last => table = t,
+                _ => break,
+            }
+        }
+        best.map(|r| Location::of_offset(text, r.start)).unwrap_or_default()
+    }
+
+    /// The first line at which `text` fails to parse with `message`, for the
+    /// parser's errors that carry no position ("recursion limit", a key
+    /// nested past 80 levels): the shortest run of whole lines that fails the
+    /// same way, found by bisection (a few parses, never one per line).
+    pub fn of_spanless_error(text: &str, message: &str) -> Option<Self> {
+        let mut starts: Vec<usize> = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1).filter(|&i| i < text.len()));
+        let prefix = |lines: usize| {
+            if lines >= starts.len() {
+                text
+            } else {
+                &text[..starts[lines]]
+            }
+        };
+        let fails = |lines: usize| {
+            toml::from_str::<toml::Table>(prefix(lines))
+                .err()
+                .is_some_and(|e| e.span().is_none() && e.message().trim() == message)
+        };
+        if !fails(starts.len()) {
+            return None;
+        }
+        let (mut lo, mut hi) = (1, starts.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if fails(mid) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let line_start = starts[lo - 1];
+        let indent = text[line_start..].len() - text[line_start..].trim_start_matches([' ', '\t']).len();
+        Some(Location::of_offset(text, line_start + indent))
     }
 
     /// The location of the `index`-th `[[name]]` entry.
@@ -105,15 +164,13 @@ impl ScenarioError {
     }
 
     pub(crate) fn from_toml(e: &toml::de::Error, text: &str, origin: &str) -> Self {
-        let location = e
-            .span()
-            .map(|r| Location::of_offset(text, r.start))
-            .unwrap_or_default()
-            .with_origin(origin);
-        ScenarioError {
-            location,
-            message: e.message().trim().to_string(),
+        let message = e.message().trim().to_string();
+        let location = match e.span() {
+            Some(r) => Location::of_offset(text, r.start),
+            None => Location::of_spanless_error(text, &message).unwrap_or_default(),
         }
+        .with_origin(origin);
+        ScenarioError { location, message }
     }
 }
 

@@ -106,6 +106,134 @@ fn bad_values_and_keys_are_located() {
     assert!(parse(SMALL).is_ok());
 }
 
+/// Issue 15, item 6: an error that only an override causes names the flag,
+/// not the built-in file's line holding the value the override replaced.
+#[test]
+fn errors_caused_by_set_on_a_built_in_name_the_flag() {
+    let kz = |k: &str, v: &str| {
+        load_any("kazakhstan-2022", &[(k.into(), v.into())])
+            .unwrap_err()
+            .to_string()
+    };
+    let e = kz("detention.conviction_rate", "inf");
+    assert!(
+        e.starts_with("--set detention.conviction_rate=inf: inf is out of range"),
+        "{e}"
+    );
+    assert!(!e.contains("[detention]") && !e.contains(" | "), "{e}");
+    let e = kz("calendar.end", "2020-01-01");
+    assert!(
+        e.starts_with("--set calendar.end=2020-01-01: must be after calendar.start"),
+        "{e}"
+    );
+    let e = kz("scale", "4294967295");
+    assert!(
+        e.starts_with("--set scale=4294967295: 4294967295 is out of range"),
+        "{e}"
+    );
+    let e = kz("detention.conviction_rate", "\"NaN\"");
+    assert!(
+        e.starts_with("--set detention.conviction_rate=\"NaN\": invalid type: string \"NaN\""),
+        "{e}"
+    );
+    let e = kz("constituencies.1.approval", "2");
+    assert!(
+        e.starts_with("--set constituencies.1.approval=2: `approval` is a share"),
+        "{e}"
+    );
+    // The first of several overrides that breaks the scenario is the one named.
+    let sets: Vec<(String, String)> = [("scale", "200"), ("loyalty.wavering", "-1"), ("scale", "0")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let e = load_any("belarus-2020", &sets).unwrap_err().to_string();
+    assert!(e.starts_with("--set loyalty.wavering=-1: -1 is out of range"), "{e}");
+    // A fault of the file itself stays located in the file, overrides or not.
+    let bad = SMALL.replace("population = 200000", "population = 0");
+    let e = CountryScenario::parse_with(&bad, "test.toml", &[("scale".into(), "1000".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("test.toml:15:") && e.contains("out of range"), "{e}");
+    // With the file broken too, an override's own fault is still the flag's.
+    let e = CountryScenario::parse_with(&bad, "test.toml", &[("scale".into(), "0".into())])
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("--set scale=0: 0 is out of range"), "{e}");
+}
+
+/// Issue 15, item 6: errors about a list of tables point at the table.
+#[test]
+fn too_many_constituencies_and_a_second_capital_are_located() {
+    let extra: String = (0..200)
+        .map(|i| format!("\n[[constituencies]]\nname = \"c{i}\"\nshare = 0.0\nlegitimacy = 0.5\n"))
+        .collect();
+    let text = format!("{SMALL}{extra}");
+    let e = parse(&text).unwrap_err();
+    // SMALL has one constituency, so the 201st entry is the 200th added.
+    let line = text.lines().position(|l| l == "name = \"c199\"").unwrap(); // 0-based: the header's line
+    assert!(
+        e.starts_with(&format!(
+            "test.toml:{line}:1: a country needs 1 to 200 [[constituencies]] entries"
+        )),
+        "{e}"
+    );
+    let e = parse(&SMALL.replace("population = 200000", "population = 200000\ncapital = true")).unwrap_err();
+    assert!(
+        e.starts_with("test.toml:16:") && e.contains("at most one region may be the capital"),
+        "{e}"
+    );
+}
+
+/// Issue 15, item 2: a calendar whose per-step series would not fit in memory
+/// is refused before anything runs, naming the key and the memory.
+#[test]
+fn a_calendar_of_millions_of_steps_is_refused_with_its_memory() {
+    let long = SMALL
+        .replace("end = \"2020-01-04\"", "end = \"2999-01-01\"")
+        .replace("step_hours = 12", "step_hours = 1");
+    let e = parse(&long).unwrap_err();
+    assert!(
+        e.starts_with("test.toml:7:7: the calendar from 2020-01-01 to 2999-01-01"),
+        "{e}"
+    );
+    assert!(
+        e.contains("steps, too many") && e.contains("1100 bytes for 2 regions") && e.contains("GB here"),
+        "{e}"
+    );
+    let e = CountryScenario::parse_with(SMALL, "t", &[("calendar.step_hours".into(), "0.01".into())]);
+    assert!(e.is_ok(), "7,200 steps are fine: {e:?}");
+    let e = CountryScenario::parse_with(
+        SMALL,
+        "t",
+        &[
+            ("calendar.end".into(), "2040-01-01".into()),
+            ("calendar.step_hours".into(), "0.01".into()),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.starts_with("--set calendar.step_hours=0.01: the calendar from 2020-01-01 to 2040-01-01 in steps of 0.01 hours has 17532000 steps"),
+        "{e}"
+    );
+    assert!(e.contains(", 19.3 GB here)"), "{e}");
+    // Under the step cap but over the memory cap: many regions.
+    let regions: String = (0..200)
+        .map(|i| format!("\n[[regions]]\nname = \"r{i}\"\npopulation = 200000\n"))
+        .collect();
+    let wide = format!(
+        "{}{regions}",
+        SMALL
+            .replace("end = \"2020-01-04\"", "end = \"2020-12-01\"")
+            .replace("step_hours = 12", "step_hours = 0.1")
+    );
+    let e = parse(&wide).err().expect("202 regions × 80,400 steps are refused");
+    assert!(
+        e.contains("80400 steps, too many") && e.contains("31100 bytes for 202 regions, 2.5 GB here"),
+        "{e}"
+    );
+}
+
 #[test]
 fn dotted_overrides_reach_nested_tables() {
     let sc = CountryScenario::parse_with(SMALL, "t", &[("loyalty.defection_threshold".into(), "0.7".into())]).unwrap();

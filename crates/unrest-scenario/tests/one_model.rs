@@ -51,13 +51,14 @@ const SEEDS: u64 = 12;
 fn collapse_rate((text, sets): (String, Vec<(String, String)>)) -> f64 {
     let sc = CountryScenario::parse_with(&text, "anchor.toml", &sets).expect("the anchor scenario parses");
     assert!(sc.overrides.is_empty(), "inputs only: {:?}", sc.overrides);
-    let collapsed = (0..SEEDS)
-        .filter(|&s| {
-            let mut c = Country::new(sc.spec.clone(), sc.lattice.clone(), unrest_core::seeds::derive(7, s)).unwrap();
-            c.run();
-            c.outcome().0 == Outcome::Collapsed
-        })
-        .count();
+    // The same seeds (`seeds::derive(7, s)`), run side by side.
+    let collapsed = Country::run_seeds(&sc.spec, &sc.lattice, 7, SEEDS, |_, c| {
+        c.outcome().0 == Outcome::Collapsed
+    })
+    .unwrap()
+    .into_iter()
+    .filter(|&collapsed| collapsed)
+    .count();
     collapsed as f64 / SEEDS as f64
 }
 

@@ -24,16 +24,24 @@
 //! The model is not known here: a [`Runner`] (implemented by the CLI for each
 //! kind of scenario) turns a base scenario, overrides and a seed into metrics.
 
+#[cfg(feature = "run")]
 pub mod abc;
+#[cfg(feature = "run")]
 pub mod exec;
+#[cfg(feature = "run")]
 pub mod heatmap;
+#[cfg(feature = "run")]
 pub mod merge;
 pub mod sample;
+#[cfg(feature = "run")]
 pub mod slurm;
+#[cfg(feature = "run")]
 pub mod smc;
 pub mod spec;
+#[cfg(feature = "run")]
 pub mod table;
 
+#[cfg(feature = "run")]
 pub use exec::{run_sweep, Shard, SweepOptions, SweepReport};
 pub use spec::{Plan, RunId, SweepSpec};
 

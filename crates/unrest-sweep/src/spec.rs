@@ -135,7 +135,13 @@ impl SweepSpec {
 
     /// Parses a spec's text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<SweepSpec, ScenarioError> {
-        let doc = Document::parse(text).map_err(|e| err_at(text, origin, e.span(), e.message().trim()))?;
+        let doc = Document::parse(text).map_err(|e| {
+            let msg = e.message().trim();
+            match (e.span(), Location::of_spanless_error(text, msg)) {
+                (None, Some(loc)) => ScenarioError::at(loc.with_origin(origin), msg),
+                (span, _) => err_at(text, origin, span, msg),
+            }
+        })?;
         let at = |item: &Item, msg: String| err_at(text, origin, item.span(), msg);
         let root = doc.as_table();
         for (key, item) in root.iter() {
@@ -613,6 +619,31 @@ fn parse_sample(item: &Item, text: &str, origin: &str) -> Result<Sample, Scenari
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Replays `fuzz/regressions/sweep_spec/` as the fuzz target feeds it:
+    /// every input is refused with a located error, none panics.
+    #[test]
+    fn fuzz_regressions_are_refused_with_a_located_error() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/sweep_spec");
+        let mut names: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+        names.sort();
+        assert!(names.len() >= 4, "{}", dir.display());
+        for path in names {
+            let bytes = std::fs::read(&path).unwrap();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let text = unrest_scenario::text_of(bytes, "spec.toml", "sweep spec").unwrap();
+            let e = match SweepSpec::parse(&text, "spec.toml") {
+                Ok(spec) => spec.plan().err().unwrap_or_else(|| panic!("{name} is refused")),
+                Err(e) => e,
+            }
+            .to_string();
+            assert!(e.starts_with("spec.toml:"), "{name}: {e}");
+            if name == "dotted-key-100-deep.toml" {
+                // The parser's "recursion limit" has no position of its own.
+                assert!(e.starts_with("spec.toml:4:1: recursion limit"), "{e}");
+            }
+        }
+    }
 
     const SPEC: &str = r#"
 scenario = "epstein-run2"

@@ -287,8 +287,10 @@ async fn upload_scenario(
             "height": s.params.height, "steps": s.steps }),
         AnyScenario::Country(c) => json!({ "kind": "country", "name": c.spec.name, "regions": c.spec.regions.len() }),
     };
-    if !session.send(Command::Load(Box::new(scenario))) {
-        return error(StatusCode::GONE, "the session has ended");
+    match session.send(Command::Load(Box::new(scenario))) {
+        Ok(()) => {}
+        Err(e @ crate::session::SendError::Busy) => return error(StatusCode::SERVICE_UNAVAILABLE, &e.message()),
+        Err(e) => return error(StatusCode::GONE, &e.message()),
     }
     Json(json!({ "ok": true, "scenario": summary })).into_response()
 }
@@ -421,12 +423,11 @@ async fn serve_socket(mut socket: WebSocket, app: &App, session: &Session) {
                 let reply = match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                     Some(Ok(Message::Text(text))) => match parse_command(app, text.as_str()) {
-                        Ok(cmd) => {
-                            if !session.send(cmd) {
-                                return;
-                            }
-                            None
-                        }
+                        Ok(cmd) => match session.send(cmd) {
+                            Ok(()) => None,
+                            Err(e @ crate::session::SendError::Busy) => Some(e.message()),
+                            Err(crate::session::SendError::Gone) => return,
+                        },
                         Err(e) => Some(e),
                     },
                     Some(Ok(Message::Binary(_))) => Some("binary messages are not understood; send JSON text".to_string()),
@@ -487,8 +488,10 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
     }
     let counts: Vec<&crate::sim::Row> = p.history.since(cursor.last_step).collect();
     cursor.last_step = p.history.last_step().or(cursor.last_step);
-    let events = p.events.get(cursor.events..).unwrap_or_default();
-    cursor.events = p.events.len();
+    // `cursor.events` counts every event of the generation, the dropped ones too.
+    let first = cursor.events.saturating_sub(p.events_dropped);
+    let events = p.events.get(first..).unwrap_or_default();
+    cursor.events = p.events_dropped + p.events.len();
     let notices: Vec<&String> = p
         .notices
         .iter()
@@ -513,4 +516,85 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
     out.push(Message::Text(m.to_string().into()));
     out.push(Message::Binary(p.frame.clone()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    //! The WebSocket message decoder (issue 15: fuzzed inputs), as a property
+    //! test: a libFuzzer target would build tokio and axum with coverage
+    //! instrumentation on every CI run.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn app() -> App {
+        let scenario = unrest_scenario::Scenario::load("epstein-run2", &[]).unwrap();
+        App {
+            registry: Arc::new(Registry::new(1, std::time::Duration::from_secs(60))),
+            config: Config::new(AnyScenario::Lattice(scenario)),
+        }
+    }
+
+    const CMDS: [&str; 12] = [
+        "play", "pause", "step", "speed", "reset", "set", "fire", "load", "region", "dance", "", "PLAY",
+    ];
+    const FIELDS: [&str; 9] = [
+        "steps_per_second",
+        "seed",
+        "param",
+        "value",
+        "event",
+        "scenario",
+        "index",
+        "x",
+        "cmd",
+    ];
+
+    fn json_value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("null".to_string()),
+            Just("1e308".to_string()),
+            Just("-1".to_string()),
+            Just("18446744073709551616".to_string()),
+            Just("\"legitimacy\"".to_string()),
+            Just("\"concession\"".to_string()),
+            Just("\"kazakhstan-2022\"".to_string()),
+            Just("\"../../etc/passwd\"".to_string()),
+            Just("[[[[[]]]]]".to_string()),
+            Just("{\"a\": {}}".to_string()),
+            any::<f64>().prop_map(|x| format!("{x:?}")),
+            any::<i64>().prop_map(|n| n.to_string()),
+            "\\PC{0,20}".prop_map(|s| serde_json::Value::String(s).to_string()),
+        ]
+    }
+
+    fn message() -> impl Strategy<Value = String> {
+        let fields = proptest::collection::vec((proptest::sample::select(&FIELDS[..]), json_value()), 0..4);
+        (proptest::sample::select(&CMDS[..]), fields).prop_map(|(cmd, fields)| {
+            let mut parts = vec![format!("\"cmd\": \"{cmd}\"")];
+            parts.extend(fields.iter().map(|(k, v)| format!("\"{k}\": {v}")));
+            format!("{{{}}}", parts.join(", "))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_text_is_decoded_or_refused_without_a_panic(text in "\\PC{0,300}") {
+            let app = app();
+            if let Err(e) = parse_command(&app, &text) {
+                prop_assert!(!e.is_empty());
+            }
+        }
+
+        #[test]
+        fn messages_with_known_and_unknown_parts_are_decoded_or_refused(text in message()) {
+            let app = app();
+            match parse_command(&app, &text) {
+                // Only the known commands decode, and never with a field of another.
+                Ok(cmd) => prop_assert!(!text.contains("\"x\"") && !text.contains("dance"), "{text} -> {cmd:?}"),
+                Err(e) => prop_assert!(e.len() < 2000, "{text}: a short message, not {} bytes", e.len()),
+            }
+        }
+    }
 }

@@ -52,6 +52,11 @@ pub struct Config {
     /// The port the server listens on (set by [`serve`]); a loopback `Host`
     /// or `Origin` must name it.
     pub port: Option<u16>,
+    /// A connection must send a request's whole header within this time,
+    /// and an idle keep-alive connection its next request: slow or silent
+    /// clients (slowloris) are closed rather than held open. A WebSocket,
+    /// once upgraded, is not bound by it.
+    pub header_timeout: Duration,
 }
 
 impl Config {
@@ -64,6 +69,7 @@ impl Config {
             max_sites: 4_000_000,
             loopback: true,
             port: None,
+            header_timeout: HEADER_TIMEOUT,
         }
     }
 
@@ -129,8 +135,12 @@ impl Config {
     }
 }
 
+/// Default [`Config::header_timeout`].
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves on `listener` until the process ends, dropping idle sessions in
-/// the background.
+/// the background. Each connection is served by hyper's HTTP/1 with a header
+/// read timeout ([`Config::header_timeout`]), which `axum::serve` does not set.
 pub async fn serve(listener: tokio::net::TcpListener, mut config: Config) -> std::io::Result<()> {
     config.port = Some(listener.local_addr()?.port());
     let registry = Arc::new(Registry::new(config.max_sessions, config.idle_timeout));
@@ -143,8 +153,29 @@ pub async fn serve(listener: tokio::net::TcpListener, mut config: Config) -> std
             reaper.reap_idle();
         }
     });
+    let header_timeout = config.header_timeout;
     let app = Arc::new(api::App { registry, config });
-    axum::serve(listener, router(app)).await
+    let router = router(app);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors and the like: wait, then accept again.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = http
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .with_upgrades();
+            let _ = conn.await;
+        });
+    }
 }
 
 /// Binds `addr`, calls `ready` with the bound address (port 0 picks a free

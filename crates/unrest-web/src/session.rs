@@ -9,10 +9,17 @@
 //!
 //! The [`Registry`] bounds the number of sessions and drops those that have
 //! had no connected tab for the idle timeout.
+//!
+//! Every per-session list is bounded: at most [`MAX_QUEUED`] commands wait
+//! (a command past that is refused, the tab told), at most [`MAX_EVENTS`]
+//! fired events are kept for the chart (older ones dropped), at most
+//! [`MAX_FIRES_PER_STEP`] policy events fire in one step, and 16 notices.
+//! A deleted or reaped session's thread stops after the command at hand,
+//! whatever is still queued.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,6 +51,10 @@ pub struct Published {
     pub info: Option<ModelInfo>,
     pub history: History,
     pub events: Vec<FiredEvent>,
+    /// Events dropped from the front of `events` (the oldest beyond
+    /// [`MAX_EVENTS`]) in this generation: `events[i]` is event number
+    /// `events_dropped + i`.
+    pub events_dropped: usize,
     /// `LiveModel::controls` and `policy`, as JSON values.
     pub controls: serde_json::Value,
     pub policy: serde_json::Value,
@@ -58,10 +69,49 @@ pub struct Published {
     pub notices: Vec<(u64, String)>,
 }
 
+/// Most commands that wait for a session's thread; one more is refused.
+pub const MAX_QUEUED: usize = 64;
+
+/// Most fired events a session keeps for its chart (the oldest go first).
+pub const MAX_EVENTS: usize = 1_000;
+
+/// Most policy events (`fire`) one step may take; more wait for a step.
+pub const MAX_FIRES_PER_STEP: usize = 20;
+
+/// Why a command did not reach the session's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// [`MAX_QUEUED`] commands are already waiting.
+    Busy,
+    /// The session has ended (deleted, dropped when idle, or its thread gone).
+    Gone,
+}
+
+impl SendError {
+    pub fn message(self) -> String {
+        match self {
+            SendError::Busy => {
+                format!("the simulation is busy: {MAX_QUEUED} commands are already waiting; this one was dropped")
+            }
+            SendError::Gone => "the session has ended".into(),
+        }
+    }
+}
+
+/// Flags the server sets and the session's thread reads between commands.
+#[derive(Default)]
+struct Flags {
+    /// Deleted or reaped: stop now, leave queued commands undone.
+    stop: AtomicBool,
+    /// The last tab went away: pause (nobody watches).
+    pause: AtomicBool,
+}
+
 /// A session as the server holds it.
 pub struct Session {
     pub id: String,
-    commands: Mutex<mpsc::Sender<Command>>,
+    commands: Mutex<mpsc::SyncSender<Command>>,
+    flags: Arc<Flags>,
     pub published: Arc<Mutex<Published>>,
     pub version: tokio::sync::watch::Receiver<u64>,
     clients: AtomicUsize,
@@ -69,10 +119,28 @@ pub struct Session {
 }
 
 impl Session {
-    /// Sends a command to the session's thread; `false` if the thread is gone.
-    pub fn send(&self, cmd: Command) -> bool {
+    /// Queues a command for the session's thread, unless [`MAX_QUEUED`]
+    /// already wait or the session has ended.
+    pub fn send(&self, cmd: Command) -> Result<(), SendError> {
         self.touch();
-        self.commands.lock().map(|tx| tx.send(cmd).is_ok()).unwrap_or(false)
+        if self.flags.stop.load(Ordering::SeqCst) {
+            return Err(SendError::Gone);
+        }
+        let tx = self.commands.lock().map_err(|_| SendError::Gone)?;
+        tx.try_send(cmd).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => SendError::Busy,
+            mpsc::TrySendError::Disconnected(_) => SendError::Gone,
+        })
+    }
+
+    /// Ends the session's work at once: its thread stops after the command
+    /// at hand, leaving what is queued undone.
+    fn stop(&self) {
+        self.flags.stop.store(true, Ordering::SeqCst);
+        // Wake a thread waiting for a command (if the queue has room).
+        if let Ok(tx) = self.commands.lock() {
+            let _ = tx.try_send(Command::Pause);
+        }
     }
 
     pub fn touch(&self) {
@@ -90,7 +158,9 @@ impl Session {
     /// A tab went away; with no tab left the simulation pauses (nobody watches).
     pub fn detach(&self) {
         if self.clients.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.send(Command::Pause);
+            // A flag, not a queued command: it must not be lost to a full queue.
+            self.flags.pause.store(true, Ordering::SeqCst);
+            let _ = self.send(Command::Pause);
         }
         self.touch();
     }
@@ -140,11 +210,16 @@ impl Registry {
         self.sessions.lock().ok()?.get(id).cloned()
     }
 
+    /// Deletes a session; its thread stops at once (see [`Session::stop`]).
     pub fn remove(&self, id: &str) -> bool {
-        self.sessions
-            .lock()
-            .map(|mut s| s.remove(id).is_some())
-            .unwrap_or(false)
+        let removed = self.sessions.lock().ok().and_then(|mut s| s.remove(id));
+        match removed {
+            Some(s) => {
+                s.stop();
+                true
+            }
+            None => false,
+        }
     }
 
     /// Starts a session on `scenario`. The model is built on the session's
@@ -158,18 +233,22 @@ impl Registry {
             return Err(CreateError::Full(self.max_sessions));
         }
         let id = new_session_id();
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(MAX_QUEUED);
+        let flags = Arc::new(Flags::default());
+        let thread_flags = Arc::clone(&flags);
         let (vtx, vrx) = tokio::sync::watch::channel(0u64);
         let published = Arc::new(Mutex::new(Published::default()));
         let model = build(scenario, seed).map_err(CreateError::Failed)?;
         let thread_pub = Arc::clone(&published);
         std::thread::Builder::new()
-            .name(format!("unrest-session-{}", &id[..8]))
-            .spawn(move || run_session(model, rx, thread_pub, vtx))
+            // Linux keeps 15 bytes of a thread's name: "session-" and 7 of the id.
+            .name(format!("session-{}", &id[..7]))
+            .spawn(move || run_session(model, rx, thread_pub, vtx, thread_flags))
             .map_err(|e| CreateError::Failed(format!("cannot start the simulation thread: {e}")))?;
         let session = Arc::new(Session {
             id: id.clone(),
             commands: Mutex::new(tx),
+            flags,
             published,
             version: vrx,
             clients: AtomicUsize::new(0),
@@ -186,7 +265,13 @@ impl Registry {
             return 0;
         };
         let before = sessions.len();
-        sessions.retain(|_, s| s.idle_for() <= self.idle_timeout);
+        sessions.retain(|_, s| {
+            let keep = s.idle_for() <= self.idle_timeout;
+            if !keep {
+                s.stop();
+            }
+            keep
+        });
         before - sessions.len()
     }
 }
@@ -236,8 +321,11 @@ fn run_session(
     rx: mpsc::Receiver<Command>,
     published: Arc<Mutex<Published>>,
     version: tokio::sync::watch::Sender<u64>,
+    flags: Arc<Flags>,
 ) {
     let mut playing = false;
+    // Policy events fired since the last step (bounded by MAX_FIRES_PER_STEP).
+    let mut fires_this_step = 0usize;
     let mut speed: Option<f64> = Some(10.0);
     let mut next_step = Instant::now();
     let mut last_frame = Instant::now() - FRAME_INTERVAL;
@@ -255,6 +343,12 @@ fn run_session(
         }
     };
     loop {
+        if flags.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        if flags.pause.swap(false, Ordering::SeqCst) && playing {
+            playing = false;
+        }
         let wait = if fresh {
             Duration::ZERO
         } else if playing {
@@ -264,6 +358,7 @@ fn run_session(
         };
         let mut changed = fresh;
         match rx.recv_timeout(wait) {
+            Ok(_) if flags.stop.load(Ordering::SeqCst) => return,
             Ok(cmd) => {
                 changed = true;
                 match cmd {
@@ -274,6 +369,7 @@ fn run_session(
                     Command::Pause => playing = false,
                     Command::Step => {
                         playing = false;
+                        fires_this_step = 0;
                         slider_events(&mut moved, model.counts().step, &mut new_events);
                         match model.step() {
                             Some(c) => new_counts.push(row(&c, model.killed())),
@@ -313,8 +409,15 @@ fn run_session(
                         }
                         Err(e) => notices.push(e),
                     },
+                    Command::Fire(event) if fires_this_step >= MAX_FIRES_PER_STEP => notices.push(format!(
+                        "{}: {MAX_FIRES_PER_STEP} policy events have fired this step already; step the simulation first",
+                        event.label()
+                    )),
                     Command::Fire(event) => match model.fire(event) {
-                        Ok(fired) => new_events.push(fired),
+                        Ok(fired) => {
+                            fires_this_step += 1;
+                            new_events.push(fired);
+                        }
                         Err(e) => notices.push(format!("{}: {e}", event.label())),
                     },
                 }
@@ -323,6 +426,7 @@ fn run_session(
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
         if playing && Instant::now() >= next_step {
+            fires_this_step = 0;
             slider_events(&mut moved, model.counts().step, &mut new_events);
             match model.step() {
                 Some(c) => new_counts.push(row(&c, model.killed())),
@@ -351,6 +455,7 @@ fn run_session(
             p.info = Some(model.info());
             p.history.clear();
             p.events.clear();
+            p.events_dropped = 0;
             p.history.push(row(&model.counts(), model.killed()));
             new_counts.clear();
             fresh = false;
@@ -359,6 +464,11 @@ fn run_session(
             p.history.push(c);
         }
         p.events.append(&mut new_events);
+        let over = p.events.len().saturating_sub(MAX_EVENTS);
+        if over > 0 {
+            p.events.drain(..over);
+            p.events_dropped += over;
+        }
         for n in notices.drain(..) {
             serial += 1;
             p.notices.push((serial, n));

@@ -337,3 +337,139 @@ async fn a_country_shows_its_regions_and_opens_one() {
     assert_eq!(st["events"][0]["event"], "internet_shutdown");
     assert_eq!(st["policy"]["internet_shutdown"], true);
 }
+
+/// Threads of this process whose name starts with `prefix` (Linux).
+fn threads_named(prefix: &str) -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| {
+            d.flatten()
+                .filter(|t| std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.starts_with(prefix)))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Issue 15, item 5: commands queue up to a bound (one more is refused with
+/// an error, not held), and a deleted session's thread stops at once rather
+/// than working through its queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_queue_is_bounded_and_a_deleted_session_stops_at_once() {
+    let addr = start(|c| c.max_sessions = 1).await;
+    let id = new_session(addr, "").await;
+    // A lattice slow enough per step that the queue fills.
+    let up = format!("/api/sessions/{id}/scenario?name=big.toml");
+    let (s, b) = http(
+        addr,
+        "POST",
+        &up,
+        b"name = \"big\"\n[params]\nwidth = 1500\nheight = 1500\n",
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    until(&mut ws, 30, &mut frames, |v| {
+        v["type"] == "scenario" && v["info"]["name"] == "big"
+    })
+    .await;
+    for _ in 0..(unrest_web::session::MAX_QUEUED + 40) {
+        send(&mut ws, r#"{"cmd": "step"}"#).await;
+    }
+    let e = until(&mut ws, 30, &mut frames, |v| v["type"] == "error").await;
+    assert!(e["message"].as_str().unwrap().contains("the simulation is busy"), "{e}");
+    // This session's thread (other tests run sessions of their own meanwhile).
+    let name = format!("session-{}", &id[..7]);
+    assert_eq!(threads_named(&name), 1);
+    assert_eq!(http(addr, "DELETE", &format!("/api/sessions/{id}"), b"").await.0, 204);
+    // At most the step at hand finishes; dozens stay undone.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while threads_named(&name) > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deleted session's thread still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, b) = http(addr, "GET", "/api/status", b"").await;
+    assert_eq!(json(&b)["sessions"], 0);
+    new_session(addr, "").await;
+}
+
+/// Issue 15, item 5: a client that never finishes its request's header, or
+/// keeps an idle connection, is closed after the header timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_headers_and_idle_connections_are_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = start(|c| c.header_timeout = Duration::from_millis(500)).await;
+    let closed_within = |mut s: tokio::net::TcpStream, secs: u64| async move {
+        let mut buf = Vec::new();
+        tokio::time::timeout(Duration::from_secs(secs), s.read_to_end(&mut buf))
+            .await
+            .is_ok()
+    };
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: a").await.unwrap();
+    assert!(closed_within(slow, 5).await, "a half-sent header is not held open");
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET /api/status HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    idle.write_all(req.as_bytes()).await.unwrap();
+    let mut first = [0u8; 12];
+    idle.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+    assert!(closed_within(idle, 5).await, "an idle keep-alive connection is closed");
+    // A WebSocket, once open, is not bound by the header timeout.
+    let id = new_session(addr, "").await;
+    let mut ws = connect(addr, &id).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    send(&mut ws, r#"{"cmd": "step"}"#).await;
+    let mut frames = 0;
+    until(&mut ws, 5, &mut frames, |v| v["type"] == "state" && step_of(v) == 1).await;
+}
+
+/// Issue 15, item 5: policy events per step and the events a session keeps
+/// are bounded (200,000 `concession`s once grew memory without end).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fired_events_are_bounded_per_step_and_in_all() {
+    use unrest_web::session::{MAX_EVENTS, MAX_FIRES_PER_STEP};
+    let addr = start(|_| {}).await;
+    let id = new_session(addr, r#"{"scenario": "belarus-2020"}"#).await;
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    until(&mut ws, 60, &mut frames, |v| v["type"] == "scenario").await;
+    for _ in 0..MAX_FIRES_PER_STEP + 3 {
+        send(&mut ws, r#"{"cmd": "fire", "event": "concession"}"#).await;
+    }
+    until(&mut ws, 10, &mut frames, |v| {
+        v["notices"].as_array().is_some_and(|n| {
+            n.iter().any(|m| {
+                m.as_str()
+                    .unwrap()
+                    .contains("policy events have fired this step already")
+            })
+        })
+    })
+    .await;
+    // Enough steps of fires to pass the bound on kept events.
+    let steps = MAX_EVENTS / MAX_FIRES_PER_STEP + 5;
+    for step in 1..=steps as u64 {
+        send(&mut ws, r#"{"cmd": "step"}"#).await;
+        for _ in 0..MAX_FIRES_PER_STEP {
+            send(&mut ws, r#"{"cmd": "fire", "event": "concession"}"#).await;
+        }
+        until(&mut ws, 30, &mut frames, |v| v["type"] == "state" && step_of(v) == step).await;
+    }
+    send(&mut ws, r#"{"cmd": "step"}"#).await;
+    until(&mut ws, 30, &mut frames, |v| {
+        v["type"] == "state" && step_of(v) == steps as u64 + 1
+    })
+    .await;
+    // A new tab gets the kept events: the newest, at most MAX_EVENTS.
+    let mut fresh = connect(addr, &id).await;
+    let st = until(&mut fresh, 30, &mut frames, |v| v["type"] == "state").await;
+    let events = st["events"].as_array().unwrap();
+    assert_eq!(events.len(), MAX_EVENTS, "{}", events.len());
+    assert!(
+        events.last().unwrap()["step"].as_u64().unwrap() + 1 >= steps as u64,
+        "{events:?}"
+    );
+}
