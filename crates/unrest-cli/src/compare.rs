@@ -160,9 +160,14 @@ fn share(x: f64) -> String {
 /// then each variant's differences from the baseline.
 fn report(name: &str, seeds: u64, posterior: Option<&str>, results: &[VariantResult]) -> String {
     let mut s = String::new();
+    let over = if posterior.is_some() {
+        "runs (seeds and posterior draws)"
+    } else {
+        "seeds"
+    };
     let _ = writeln!(
         s,
-        "{name}: {seeds} seeds per variant, the same seeds for each; 95% intervals over seeds"
+        "{name}: {seeds} seeds per variant, the same seeds for each; 95% intervals over {over}"
     );
     let _ = match posterior {
         None => writeln!(
@@ -215,15 +220,7 @@ fn report(name: &str, seeds: u64, posterior: Option<&str>, results: &[VariantRes
 pub fn compare_csv(results: &[VariantResult]) -> String {
     let mut s = String::from("variant,measure,value,lo,hi,diff,diff_lo,diff_hi\n");
     for r in results {
-        let d = r.versus_baseline.as_ref();
-        let mut rows: Vec<(String, Estimate, Option<Estimate>)> = Outcome::NAMES
-            .iter()
-            .enumerate()
-            .map(|(k, o)| (format!("p_{o}"), r.outcome_shares[k], d.map(|d| d.outcome_shares[k])))
-            .collect();
-        rows.push(("peak_people".into(), r.peak, d.map(|d| d.peak)));
-        rows.push(("killed".into(), r.killed, d.map(|d| d.killed)));
-        rows.push(("detained".into(), r.detained, d.map(|d| d.detained)));
+        let rows = r.rows();
         for (m, e, diff) in rows {
             let _ = write!(s, "{},{m},{},{},{}", csv_field(&r.label), e.value, e.lo, e.hi);
             match diff {

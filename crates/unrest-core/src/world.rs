@@ -27,8 +27,8 @@ mod extension;
 mod tiled;
 mod windows;
 pub use extension::ConstituencyTraits;
-pub use interactive::AgentColumns;
 use extension::Extension;
+pub use interactive::AgentColumns;
 use windows::Windows;
 
 const EMPTY: u32 = u32::MAX;

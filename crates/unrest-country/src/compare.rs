@@ -7,8 +7,8 @@
 //! their 95% intervals (mean ± 1.96 standard errors of the per-seed
 //! differences).
 //!
-//! The intervals are over seeds only: the model's mechanism values are one
-//! point estimate (the shared model), so parameter uncertainty is not in them.
+//! The intervals are over runs: over seeds, and over parameter sets too when
+//! each run draws its own from a posterior ([`run_variant_setups`]).
 
 use crate::mechanisms::Outcome;
 use crate::{Country, CountryError, CountrySpec};
@@ -47,6 +47,24 @@ pub struct VariantResult {
     pub detained: Estimate,
     /// Against the baseline (the first variant); `None` for the baseline.
     pub versus_baseline: Option<Differences>,
+}
+
+impl VariantResult {
+    /// The measures as rows of the compare table: `p_<outcome>` for each
+    /// outcome, then `peak_people`, `killed`, `detained`; each with its
+    /// estimate and, except for the baseline, the paired difference.
+    pub fn rows(&self) -> Vec<(String, Estimate, Option<Estimate>)> {
+        let d = self.versus_baseline.as_ref();
+        let mut rows: Vec<(String, Estimate, Option<Estimate>)> = Outcome::NAMES
+            .iter()
+            .enumerate()
+            .map(|(k, o)| (format!("p_{o}"), self.outcome_shares[k], d.map(|d| d.outcome_shares[k])))
+            .collect();
+        rows.push(("peak_people".into(), self.peak, d.map(|d| d.peak)));
+        rows.push(("killed".into(), self.killed, d.map(|d| d.killed)));
+        rows.push(("detained".into(), self.detained, d.map(|d| d.detained)));
+        rows
+    }
 }
 
 /// Paired differences, variant minus baseline, seed by seed.

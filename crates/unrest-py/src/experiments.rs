@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use unrest_cli::posterior::Posterior;
 use unrest_cli::runner::CliRunner;
 use unrest_country::compare::{Estimate, VariantResult};
-use unrest_country::Outcome;
 use unrest_sweep::abc::{abc_rejection, draws_batch, AbcOptions, Prior, Target};
 use unrest_sweep::{run_sweep, table, SweepOptions, SweepSpec};
 
@@ -139,15 +138,7 @@ fn compare_table(results: &[VariantResult]) -> PyResult<Vec<u8>> {
     let (mut variant, mut measure) = (Vec::new(), Vec::new());
     let (mut est, mut diff): (Vec<Estimate>, Vec<Option<Estimate>>) = (Vec::new(), Vec::new());
     for r in results {
-        let d = r.versus_baseline.as_ref();
-        let mut rows: Vec<(String, Estimate, Option<Estimate>)> = Outcome::NAMES
-            .iter()
-            .enumerate()
-            .map(|(k, o)| (format!("p_{o}"), r.outcome_shares[k], d.map(|d| d.outcome_shares[k])))
-            .collect();
-        rows.push(("peak_people".into(), r.peak, d.map(|d| d.peak)));
-        rows.push(("killed".into(), r.killed, d.map(|d| d.killed)));
-        rows.push(("detained".into(), r.detained, d.map(|d| d.detained)));
+        let rows = r.rows();
         for (m, e, x) in rows {
             variant.push(r.label.clone());
             measure.push(m);
