@@ -89,26 +89,14 @@ impl Posterior {
     }
 }
 
-/// The scenario of every run: with no posterior, one scenario for all;
-/// with one, the scenario under each drawn particle's values (the user's own
-/// edits applied after them, so they win). Returns the distinct scenarios,
-/// which of them each run uses, and the base seed.
-pub fn scenarios(
-    name: &str,
-    sets: &[(String, String)],
-    seed: Option<u64>,
-    posterior: Option<&Posterior>,
-    runs: u64,
-) -> Result<(Vec<CountryScenario>, Vec<usize>, u64), String> {
-    let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(name, s, seed);
-    scenarios_with(&load, sets, seed, posterior, runs)
-}
-
 /// A country scenario loaded with these overrides and seed (by name, or from
 /// a scenario's text for the Python package).
 pub type Loader<'a> = dyn Fn(&[(String, String)], Option<u64>) -> Result<CountryScenario, String> + 'a;
 
-/// [`scenarios`] with the scenario loaded by `load`.
+/// The scenario of every run, loaded by `load`: with no posterior, one
+/// scenario for all; with one, the scenario under each drawn particle's values
+/// (the user's own edits applied after them, so they win). Returns the
+/// distinct scenarios, which of them each run uses, and the base seed.
 pub fn scenarios_with(
     load: &Loader<'_>,
     sets: &[(String, String)],
@@ -123,18 +111,17 @@ pub fn scenarios_with(
     };
     let draws = unrest_sweep::smc::posterior_draws(&post.weights, runs as usize, base)
         .ok_or_else(|| format!("{}: no particle has a positive weight", post.path))?;
-    let mut distinct: Vec<usize> = draws.clone();
-    distinct.dedup();
-    let mut out = Vec::with_capacity(distinct.len());
-    for &p in &distinct {
-        let edits: Vec<(String, String)> = post.sets(p).into_iter().chain(sets.iter().cloned()).collect();
-        let sc = load(&edits, Some(base)).map_err(|e| format!("{} particle {p}: {e}", post.path))?;
-        out.push(sc);
+    // The draws come sorted, so each particle's runs are consecutive: load
+    // a particle's scenario at its first run.
+    let (mut out, mut which, mut last) = (Vec::new(), Vec::with_capacity(draws.len()), None);
+    for &p in &draws {
+        if last != Some(p) {
+            let edits: Vec<(String, String)> = post.sets(p).into_iter().chain(sets.iter().cloned()).collect();
+            out.push(load(&edits, Some(base)).map_err(|e| format!("{} particle {p}: {e}", post.path))?);
+            last = Some(p);
+        }
+        which.push(out.len() - 1);
     }
-    let which = draws
-        .iter()
-        .map(|d| distinct.iter().position(|x| x == d).unwrap_or(0))
-        .collect();
     Ok((out, which, base))
 }
 

@@ -359,7 +359,7 @@ pub fn abc_smc(
         let resampled = ess < n as f64 / 2.0;
         if resampled {
             let mut rng = rng_for(g, u64::MAX);
-            let picks = systematic(&w, rng.random::<f64>());
+            let picks = systematic(&w, n, rng.random::<f64>());
             pop = picks.iter().map(|&j| pop[j].clone()).collect();
             w = vec![1.0 / n as f64; n];
         }
@@ -470,17 +470,8 @@ pub fn posterior_draws(weights: &[f64], m: usize, seed: u64) -> Option<Vec<usize
         return None;
     }
     let u = Pcg64::seed_from_u64(derive(seed, 0x5052_4f50)).random::<f64>();
-    let mut out = Vec::with_capacity(m);
-    let (mut acc, mut j) = (clean[0] / total, 0);
-    for k in 0..m {
-        let target = (k as f64 + u) / m as f64;
-        while (acc < target || clean[j] == 0.0) && j + 1 < clean.len() {
-            j += 1;
-            acc += clean[j] / total;
-        }
-        out.push(j);
-    }
-    Some(out)
+    let w: Vec<f64> = clean.iter().map(|&x| x / total).collect();
+    Some(systematic(&w, m, u))
 }
 
 /// The weighted marginal posteriors (20 bins over each prior's range, on a
@@ -582,14 +573,16 @@ fn sig3(x: f64) -> String {
     }
 }
 
-/// Systematic resampling: N indices, index j taken ≈ N·wⱼ times.
-fn systematic(w: &[f64], u: f64) -> Vec<usize> {
+/// Systematic sampling: `m` indices from weights `w` summing to 1, index j
+/// taken within one of `m·wⱼ` times, one offset `u` ∈ [0, 1) for all; a
+/// zero-weight index is never taken.
+fn systematic(w: &[f64], m: usize, u: f64) -> Vec<usize> {
     let n = w.len();
-    let mut out = Vec::with_capacity(n);
+    let mut out = Vec::with_capacity(m);
     let (mut acc, mut j) = (w[0], 0);
-    for k in 0..n {
-        let target = (k as f64 + u) / n as f64;
-        while acc < target && j + 1 < n {
+    for k in 0..m {
+        let target = (k as f64 + u) / m as f64;
+        while (acc < target || w[j] == 0.0) && j + 1 < n {
             j += 1;
             acc += w[j];
         }
@@ -757,7 +750,7 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(systematic(&[0.5, 0.0, 0.5], 0.5), vec![0, 0, 2]);
+        assert_eq!(systematic(&[0.5, 0.0, 0.5], 3, 0.5), vec![0, 0, 2]);
         assert_eq!(reflect(-0.2), 0.2);
         assert_eq!(reflect(1.25), 0.75);
         let p = &priors()[1];
