@@ -199,7 +199,9 @@ pub fn calibrate_model(
         .unwrap_or_else(|| PathBuf::from("results").join(format!("calibrate-{stem}")));
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     // The plan's identity: its text, the episodes' files and the built-in
-    // model's values (a changed model is another calibration).
+    // model's values other than those the plan fits (a changed model is
+    // another calibration; writing the fit's best particle into the model
+    // with --write-model is not, so the plan still resumes and extends).
     // `generations` and `min_acceptance` only say when to stop: a plan run
     // further with more generations resumes its journal (generation g's
     // proposals depend on generations before g only).
@@ -216,7 +218,7 @@ pub fn calibrate_model(
         h.update(t.as_bytes());
     }
     for (_, _, m) in unrest_scenario::model::MODELS {
-        h.update(m.as_bytes());
+        h.update(model_identity(m, &keys).as_bytes());
     }
     let id: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
     let journal = CsvJournal::open(&out.join("journal.csv"), &id, priors.len(), eps.len())?;
@@ -356,4 +358,36 @@ fn write_model_file(path: &Path, keys: &[String], values: &[f64]) -> Result<(), 
         }
     }
     table::write_atomic(path, doc.to_string().as_bytes())
+}
+
+/// A model file's text for the plan's identity: its values less the `keys`
+/// the plan fits (`section.key`), comments and layout dropped. Text that does
+/// not parse is taken as it is.
+fn model_identity(text: &str, keys: &[String]) -> String {
+    let Ok(mut table) = toml::from_str::<toml::Table>(text) else {
+        return text.to_string();
+    };
+    for k in keys {
+        if let Some((section, key)) = k.split_once('.') {
+            if let Some(toml::Value::Table(t)) = table.get_mut(section) {
+                t.remove(key);
+            }
+        }
+    }
+    toml::to_string(&table).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::model_identity;
+
+    #[test]
+    fn the_fitted_keys_do_not_change_the_identity_and_the_others_do() {
+        let keys = vec!["loyalty.wavering".to_string()];
+        let a = "# fit 1\n[loyalty]\nwavering = 0.2\nfiring_shock = 3.0\n";
+        let b = "[loyalty]\nwavering = 0.9  # fit 2\nfiring_shock = 3.0\n";
+        let c = "[loyalty]\nwavering = 0.2\nfiring_shock = 4.0\n";
+        assert_eq!(model_identity(a, &keys), model_identity(b, &keys));
+        assert_ne!(model_identity(a, &keys), model_identity(c, &keys));
+    }
 }

@@ -141,6 +141,8 @@ struct Region {
     backlash: f64,
     /// Perceived (news-lagged) active share of this region.
     news_regional: f64,
+    /// Protest-days so far, partly forgotten (`mechanisms::fatigue_stock`).
+    fatigue: f64,
     internet: f64,
     lethality: f64,
     torture: bool,
@@ -256,7 +258,12 @@ impl Country {
                     let u: f64 = rng.random();
                     let c = cum.iter().position(|&x| u < x).unwrap_or(ncons - 1);
                     let cs = &spec.constituencies[c];
-                    let hd = cs.hardship.min + (cs.hardship.max - cs.hardship.min) * rng.random::<f64>();
+                    let hd = m::hardship_draw(
+                        cs.hardship.min,
+                        cs.hardship.max,
+                        rng.random::<f64>(),
+                        spec.rules.hardship_shape,
+                    );
                     let rk = cs.risk_aversion.min + (cs.risk_aversion.max - cs.risk_aversion.min) * rng.random::<f64>();
                     world.assign_citizen(i, c as u8, hd as f32, rk as f32);
                 }
@@ -275,6 +282,7 @@ impl Country {
                     shocks: vec![0.0; ncons],
                     backlash: 0.0,
                     news_regional: 0.0,
+                    fatigue: 0.0,
                     internet: 1.0,
                     lethality: 0.0,
                     torture: false,
@@ -807,6 +815,7 @@ impl Country {
         for reg in &mut self.regions {
             let own = f64::from(reg.last.active) / reg.citizens.max(1) as f64;
             reg.news_regional = m::news_lag(reg.news_regional, own, hours, half);
+            reg.fatigue = m::fatigue_stock(reg.fatigue, own, hours / 24.0, info.fatigue_half_life_days);
         }
         let national_share = self.news_national;
         let date = self.cal.date_of(t);
@@ -861,6 +870,7 @@ impl Country {
             } else {
                 0.0
             };
+            let tiring = info.fatigue * reg.fatigue;
             let traits: Vec<ConstituencyTraits> = (0..self.cons_base.len())
                 .map(|c| {
                     let (l0, t0) = self.cons_base[c];
@@ -868,7 +878,8 @@ impl Country {
                         hardship_scale: reg.hardship_scale[c],
                         legitimacy: m::perceived_legitimacy(l0, reg.shocks[c], conc, backlash),
                         threshold: m::contagion_threshold(t0, perceived, info.contagion, info.max_threshold_drop)
-                            - focal,
+                            - focal
+                            + tiring,
                         risk_scale: s_r,
                         ambient_risk: ambient,
                     }
@@ -1265,6 +1276,14 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
         1.0,
     )?;
     range("information.focal_hours".into(), inf.focal_hours, 0.0, 24.0)?;
+    range("information.fatigue".into(), inf.fatigue, 0.0, 100.0)?;
+    range(
+        "information.fatigue_half_life_days".into(),
+        inf.fatigue_half_life_days,
+        0.0,
+        1e6,
+    )?;
+    range("rules.hardship_shape".into(), spec.rules.hardship_shape, 0.05, 100.0)?;
     if let Some(d) = &inf.focal_from {
         parse_datetime(d).map_err(|m| err("information.focal_from", m))?;
     }

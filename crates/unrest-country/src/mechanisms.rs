@@ -69,6 +69,34 @@ pub fn contagion_threshold(threshold: f64, perceived: f64, gamma: f64, max_drop:
     threshold - (gamma * perceived).clamp(0.0, max_drop.max(0.0))
 }
 
+/// Demobilisation: a region's protest tires. The stock of protest-days
+/// `F ← F · 2^(−Δt/h_F) + a · Δt` (its active share `a` times the step in
+/// days, forgotten with half-life `h_F` days) raises every threshold there by
+/// `φ_F · F`. Weeks on the street cost jobs, savings and nerve, and a movement
+/// that has shown its numbers without winning loses the novelty that drew
+/// the undecided (Tarrow 1998's cycle of contention; Kuran 1991: a revealed
+/// stalemate stops the bandwagon). Without it a crowd, once out, stays out
+/// until it is broken or wins.
+pub fn fatigue_stock(stock: f64, active_share: f64, step_days: f64, half_life_days: f64) -> f64 {
+    let decay = if half_life_days > 0.0 {
+        (-(step_days / half_life_days) * std::f64::consts::LN_2).exp()
+    } else {
+        0.0
+    };
+    stock * decay + active_share.max(0.0) * step_days
+}
+
+/// Hardship drawn with a tail: `H = min + (max − min) · u^s` for a uniform
+/// `u`. `s = 1` is Epstein's uniform hardship; `s > 1` puts most citizens
+/// near the bottom of their constituency's range and few near its top, as
+/// deprivation is distributed (right-skewed: most households get by, a few
+/// are desperate). The share above a grievance threshold `x` of the range is
+/// `1 − x^(1/s)`, so as legitimacy falls the crowd that can turn out grows
+/// gradually instead of all at once.
+pub fn hardship_draw(min: f64, max: f64, u: f64, shape: f64) -> f64 {
+    min + (max - min) * u.clamp(0.0, 1.0).powf(shape.max(f64::MIN_POSITIVE))
+}
+
 /// Coordination on focal days: on the called weekday (weekly Sunday marches)
 /// the threshold drops by `ΔT_f` during the first `hours` of the day; zero otherwise.
 pub fn focal_day_drop(weekday: u32, hour: f64, focal: Option<u32>, drop: f64, hours: f64) -> f64 {
@@ -521,5 +549,27 @@ mod tests {
         assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 3, 2], 0.05), Some(4));
         assert_eq!(protest_ended(&[0, 5, 100, 50, 4, 30, 2], 0.05), Some(6));
         assert_eq!(protest_ended(&[0, 0], 0.05), None);
+    }
+    #[test]
+    fn fatigue_accumulates_protest_days_and_is_forgotten() {
+        // A tenth of the region out for a day adds 0.1 protest-days.
+        assert!((fatigue_stock(0.0, 0.1, 1.0, 30.0) - 0.1).abs() < 1e-12);
+        // One half-life later, with no one out, half is left.
+        assert!((fatigue_stock(0.4, 0.0, 30.0, 30.0) - 0.2).abs() < 1e-12);
+        // A half-life of 0 keeps only this step.
+        assert_eq!(fatigue_stock(5.0, 0.0, 0.25, 0.0), 0.0);
+    }
+
+    #[test]
+    fn hardship_draw_is_uniform_at_shape_one_and_skewed_above() {
+        assert_eq!(hardship_draw(0.0, 1.0, 0.3, 1.0), 0.3);
+        assert_eq!(hardship_draw(0.2, 0.6, 1.0, 4.0), 0.6);
+        // Share above 0.5 of the range: 1 − 0.5^(1/s).
+        let n = 100_000;
+        let above = (0..n)
+            .filter(|&i| hardship_draw(0.0, 1.0, (i as f64 + 0.5) / n as f64, 3.0) > 0.5)
+            .count() as f64
+            / n as f64;
+        assert!((above - (1.0 - 0.5f64.powf(1.0 / 3.0))).abs() < 1e-3, "{above}");
     }
 }

@@ -19,6 +19,9 @@ pub struct RulesSpec {
     pub legitimacy_span: f64,
     /// Epstein's activation threshold `T`, the same for every constituency.
     pub threshold: f64,
+    /// `s`: the tail of the hardship draw, `H = min + (max − min)·u^s`
+    /// (`mechanisms::hardship_draw`; 1 = Epstein's uniform).
+    pub hardship_shape: f64,
     /// Probability that an arrest kills under `force = "less_lethal"` (rubber
     /// bullets, stun grenades, beatings: rarely but really lethal).
     pub less_lethal_lethality: f64,
@@ -52,6 +55,7 @@ impl Default for RulesSpec {
         RulesSpec {
             legitimacy_span: 0.1,
             threshold: 0.1,
+            hardship_shape: 1.0,
             less_lethal_lethality: 0.001,
             live_fire_lethality: 0.05,
             shoot_to_kill_lethality: 0.15,

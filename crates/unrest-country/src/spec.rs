@@ -146,7 +146,8 @@ pub struct ConstituencySpec {
     pub name: String,
     /// Share of each region's citizens (normalised over constituencies per region).
     pub share: f64,
-    /// Hardship H drawn from U(min, max).
+    /// Hardship H drawn from `min + (max − min)·u^s`, `u` uniform and `s` the
+    /// model's `rules.hardship_shape` (1: U(min, max)).
     #[serde(default)]
     pub hardship: Uniform,
     /// Risk aversion R drawn from U(min, max).
@@ -225,6 +226,17 @@ pub struct InformationSpec {
     /// Steps of the focal day from its start during which the drop applies.
     #[serde(default = "default_focal_hours")]
     pub focal_hours: f64,
+    /// `φ_F`: threshold rise per protest-day of a region (its active share
+    /// times days, `mechanisms::fatigue_stock`); 0 = no demobilisation.
+    #[serde(default)]
+    pub fatigue: f64,
+    /// `h_F`: half-life in days with which a region forgets its protest-days.
+    #[serde(default = "default_fatigue_half_life")]
+    pub fatigue_half_life_days: f64,
+}
+
+fn default_fatigue_half_life() -> f64 {
+    30.0
 }
 
 fn half() -> f64 {
@@ -250,6 +262,8 @@ impl Default for InformationSpec {
             focal_threshold_drop: 0.0,
             focal_from: None,
             focal_hours: 24.0,
+            fatigue: 0.0,
+            fatigue_half_life_days: 30.0,
         }
     }
 }

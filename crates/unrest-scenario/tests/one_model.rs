@@ -94,3 +94,39 @@ fn outcomes_follow_the_inputs_in_the_documented_directions() {
     assert!(rates.iter().any(|&r| r < 1.0), "not always collapses: {rates:?}");
     assert!(rates.iter().any(|&r| r > 0.0), "not always survives: {rates:?}");
 }
+
+/// Mean national active share over the calendar's last third, averaged over
+/// the same seeds, with `extra` settings on top of a 30% opposition.
+fn late_activity(extra: &[(&str, &str)]) -> f64 {
+    let (text, mut sets) = scenario(0.3, "");
+    sets.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let sc = CountryScenario::parse_with(&text, "anchor.toml", &sets).expect("the anchor scenario parses");
+    let shares = Country::run_seeds(&sc.spec, &sc.lattice, 7, 4, |_, c| {
+        let rows = c.national();
+        let late = &rows[rows.len() * 2 / 3..];
+        late.iter()
+            .map(|r| r.active as f64 / r.citizens.max(1) as f64)
+            .sum::<f64>()
+            / late.len() as f64
+    })
+    .unwrap();
+    shares.iter().sum::<f64>() / shares.len() as f64
+}
+
+#[test]
+fn a_protest_tires_under_demobilisation_and_not_without_it() {
+    // The same country, seeds and dated actions; only φ_F differs. No collapse
+    // (loyalty off), so what is left on the street is the crowd's own staying power.
+    let off = [("loyalty.enabled", "false"), ("information.fatigue", "0")];
+    let on = [("loyalty.enabled", "false"), ("information.fatigue", "0.3")];
+    let (without, with) = (late_activity(&off), late_activity(&on));
+    eprintln!("late active share: without demobilisation {without}, with {with}");
+    assert!(
+        without > 0.0,
+        "the protest is still out without demobilisation: {without}"
+    );
+    assert!(
+        with < without,
+        "demobilisation thins the late crowd: {with} vs {without}"
+    );
+}
