@@ -2,6 +2,7 @@
 //! prints each of its criteria with the share of runs that met it.
 
 use clap::Args;
+use unrest_country::criteria::{predictive, Predictive, Unit};
 
 #[derive(Args)]
 pub struct ValidateArgs {
@@ -31,6 +32,11 @@ pub struct ValidateArgs {
     /// and the outcomes) instead of the table: for fitting scripts.
     #[arg(long)]
     pub json: bool,
+    /// Also print the predictive check: for each criterion with a number
+    /// (sizes, tolls, dates), the runs' median and 90% interval and whether
+    /// the record lies inside it (with --posterior, a posterior predictive check).
+    #[arg(long)]
+    pub ppc: bool,
 }
 
 /// Returns Err (non-zero exit) if any criterion falls short.
@@ -94,6 +100,9 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
             if ok { "ok" } else { "FALLS SHORT" }
         );
     }
+    if args.ppc {
+        print_predictive(sc, runs);
+    }
     if short > 0 {
         Err(format!(
             "{short} criteria met in fewer than {:.0}% of runs",
@@ -155,9 +164,14 @@ pub fn json_report(v: &Validation, seeds: u64) -> serde_json::Value {
         .enumerate()
         .map(|(k, c)| {
             let met = runs.iter().filter(|r| r.1[k].met).count();
+            let p = predictive_of(runs, k);
             serde_json::json!({
                 "label": c.label(),
                 "share": met as f64 / runs.len() as f64,
+                "predictive": p.map(|p| serde_json::json!({
+                    "unit": match p.unit { Unit::People => "people", Unit::Step => "step" },
+                    "record": p.record, "q05": p.q05, "median": p.median, "q95": p.q95, "inside": p.inside,
+                })),
                 "measured": runs.iter().map(|r| r.1[k].measured.clone()).collect::<Vec<_>>(),
                 "miss": runs.iter().map(|r| r.1[k].miss).collect::<Vec<_>>(),
             })
@@ -178,4 +192,42 @@ pub fn json_report(v: &Validation, seeds: u64) -> serde_json::Value {
         "distance": runs.iter().map(|r| unrest_country::distance(&r.1)).sum::<f64>() / runs.len() as f64,
         "outcomes": outcomes,
     })
+}
+
+/// Criterion `k`'s predictive check over the runs.
+fn predictive_of(runs: &[(u64, Vec<unrest_country::Verdict>, String)], k: usize) -> Option<Predictive> {
+    let q: Vec<_> = runs.iter().map(|r| r.1[k].quantity).collect();
+    predictive(&q)
+}
+
+/// The predictive check as a table: people at 1:1, dates as the calendar's labels.
+fn print_predictive(sc: &unrest_scenario::CountryScenario, runs: &[(u64, Vec<unrest_country::Verdict>, String)]) {
+    let cal = unrest_country::Calendar {
+        start: unrest_country::parse_datetime(&sc.spec.calendar.start).unwrap_or_default(),
+        step_hours: sc.spec.calendar.step_hours,
+    };
+    let show = |unit: Unit, x: f64| match unit {
+        Unit::People => format!("{x:.0}"),
+        Unit::Step => cal.label(x.round().max(0.0) as u64),
+    };
+    println!();
+    println!(
+        "predictive check ({} runs): median and 90% interval of each number, and the record",
+        runs.len()
+    );
+    println!(
+        "{:<52} {:>16} {:>16} {:>35}  record inside",
+        "criterion", "record", "median", "90% interval"
+    );
+    for (k, c) in sc.spec.criteria.iter().enumerate() {
+        let Some(p) = predictive_of(runs, k) else { continue };
+        println!(
+            "{:<52} {:>16} {:>16} {:>35}  {}",
+            c.label(),
+            show(p.unit, p.record),
+            show(p.unit, p.median),
+            format!("{} – {}", show(p.unit, p.q05), show(p.unit, p.q95)),
+            if p.inside { "yes" } else { "NO" }
+        );
+    }
 }

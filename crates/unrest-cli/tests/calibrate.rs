@@ -293,3 +293,45 @@ fn validate_and_compare_draw_parameters_from_a_posterior() {
     let err = String::from_utf8_lossy(&e.stderr);
     assert!(!e.status.success() && err.contains("crowd_per_officr"), "{err}");
 }
+
+/// `validate --ppc`: each criterion with a number (sizes, tolls, dates) gets
+/// the runs' median and 90% interval and whether the record lies inside,
+/// in the table and in the JSON; the record is the middle of the criterion's band.
+#[test]
+fn validate_prints_a_predictive_check_against_the_record() {
+    let base = ["validate", "kazakhstan-2022", "--set", "scale=2000", "--seeds", "3"];
+    let mut json_args = base.to_vec();
+    json_args.push("--json");
+    let o = unrest(&json_args);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let crit = v["criteria"].as_array().unwrap();
+    let size = crit
+        .iter()
+        .find(|c| c["label"].as_str().unwrap().starts_with("national peak within"))
+        .unwrap();
+    let p = &size["predictive"];
+    // The band is 25,000–100,000 around the official 50,000.
+    assert!((p["record"].as_f64().unwrap() - 50_000.0).abs() < 1e-6, "{p}");
+    assert_eq!(p["unit"], "people");
+    let (lo, mid, hi) = (
+        p["q05"].as_f64().unwrap(),
+        p["median"].as_f64().unwrap(),
+        p["q95"].as_f64().unwrap(),
+    );
+    assert!(lo <= mid && mid <= hi, "{p}");
+    assert_eq!(p["inside"].as_bool().unwrap(), lo <= 50_000.0 && 50_000.0 <= hi);
+    // A judgement such as "spreads" has no number to check.
+    let spreads = crit
+        .iter()
+        .find(|c| c["label"].as_str().unwrap().starts_with("active protest in most"))
+        .unwrap();
+    assert!(spreads["predictive"].is_null());
+    let mut table_args = base.to_vec();
+    table_args.push("--ppc");
+    let t = String::from_utf8_lossy(&unrest(&table_args).stdout).to_string();
+    assert!(t.contains("predictive check (3 runs)"), "{t}");
+    assert!(
+        t.contains("national peak within x2 of 50,000") && t.contains("50000"),
+        "{t}"
+    );
+}

@@ -17,6 +17,46 @@ pub struct Verdict {
     /// that a calibration can tell a near miss from a far one where `met`
     /// only says yes or no.
     pub miss: f64,
+    /// The criterion's quantity as a number, with the record's value, for a
+    /// predictive check over runs ([`predictive`]) (`None` for criteria that are judgements,
+    /// such as "spreads" or "weekly peaks").
+    pub quantity: Option<Quantity>,
+}
+
+/// A criterion's measured quantity and the record's value of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quantity {
+    pub unit: Unit,
+    /// This run's value (people, or the step of a date).
+    pub value: f64,
+    /// The record's: the geometric middle of a size band (whose ends are the
+    /// record halved and doubled), the middle of a date window.
+    pub record: f64,
+}
+
+/// What a [`Quantity`] counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// People at 1:1.
+    People,
+    /// A step of the calendar (a date).
+    Step,
+}
+
+fn people(value: f64, min: f64, max: f64) -> Option<Quantity> {
+    Some(Quantity {
+        unit: Unit::People,
+        value,
+        record: (min.max(0.0) * max.max(0.0)).sqrt(),
+    })
+}
+
+fn date(value: u64, from: u64, to: u64) -> Option<Quantity> {
+    Some(Quantity {
+        unit: Unit::Step,
+        value: value as f64,
+        record: (from as f64 + to as f64) / 2.0,
+    })
 }
 
 /// The largest miss a single criterion contributes to [`distance`]: a
@@ -191,7 +231,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
         .iter()
         .map(|c| {
             let step_days = cal.step_hours / 24.0;
-            let (met, measured, miss) = match c {
+            let (met, measured, miss, quantity) = match c {
                 CriterionSpec::StartsIn {
                     region,
                     share,
@@ -212,9 +252,14 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                             let here = names[r.region] == region.as_str();
                             let late = miss_of::days(r.step, step(cal, from), step(cal, to), step_days);
                             let miss = late + if here { 0.0 } else { 1.0 };
-                            (miss == 0.0, format!("{} {}", names[r.region], cal.label(r.step)), miss)
+                            (
+                                miss == 0.0,
+                                format!("{} {}", names[r.region], cal.label(r.step)),
+                                miss,
+                                date(r.step, step(cal, from), step(cal, to)),
+                            )
                         }
-                        None => (false, "no region active".into(), MISS_CAP),
+                        None => (false, "no region active".into(), MISS_CAP, None),
                     }
                 }
                 CriterionSpec::Spreads {
@@ -229,7 +274,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     }
                     let n = seen.iter().filter(|&&s| s).count();
                     let short = min_regions.saturating_sub(n) as f64 / (*min_regions).max(1) as f64;
-                    (n >= *min_regions, format!("{n} of {nreg} regions"), 2.0 * short)
+                    (n >= *min_regions, format!("{n} of {nreg} regions"), 2.0 * short, None)
                 }
                 CriterionSpec::PeakBetween { from, to, region, .. } => {
                     let (peak, peak_step) = peak_in(region.as_deref());
@@ -238,7 +283,12 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     } else {
                         miss_of::days(peak_step, step(cal, from), step(cal, to), step_days)
                     };
-                    (miss == 0.0, format!("peak {} at {}", peak, cal.label(peak_step)), miss)
+                    (
+                        miss == 0.0,
+                        format!("peak {} at {}", peak, cal.label(peak_step)),
+                        miss,
+                        date(peak_step, step(cal, from), step(cal, to)),
+                    )
                 }
                 CriterionSpec::PeakSize { min, max, region, .. } => {
                     let (peak, peak_step) = peak_in(region.as_deref());
@@ -247,6 +297,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                         people >= *min && people <= *max,
                         format!("{people:.0} at {}", cal.label(peak_step)),
                         miss_of::size(people, *min, *max),
+                        self::people(people, *min, *max),
                     )
                 }
                 CriterionSpec::QuietBy { by, share, .. } => {
@@ -261,7 +312,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     } else {
                         (ratio / share.max(1e-9)).log2().max(0.1)
                     };
-                    (ok, format!("{:.1}% of peak", 100.0 * ratio), miss)
+                    (ok, format!("{:.1}% of peak", 100.0 * ratio), miss, None)
                 }
                 CriterionSpec::Outcome {
                     outcome: o, from, to, ..
@@ -278,10 +329,13 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     } else {
                         3.0
                     };
+                    // The date is a predictive quantity only when the criterion dates the ending.
+                    let dated = from.is_some() && to.is_some();
                     (
                         miss == 0.0,
                         format!("{} {}", outcome.as_str(), cal.label(outcome_step)),
                         miss,
+                        if dated { date(outcome_step, lo, hi) } else { None },
                     )
                 }
                 CriterionSpec::KilledBetween { min, max, .. } => {
@@ -290,6 +344,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                         k >= *min && k <= *max,
                         format!("{k:.0} killed"),
                         miss_of::size(k, *min, *max),
+                        people(k, *min, *max),
                     )
                 }
                 CriterionSpec::DetainedBetween { min, max, .. } => {
@@ -298,6 +353,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                         d >= *min && d <= *max,
                         format!("{d:.0} detained"),
                         miss_of::size(d, *min, *max),
+                        people(d, *min, *max),
                     )
                 }
                 CriterionSpec::WeeklyPeaks {
@@ -324,7 +380,12 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                         }
                     }
                     let short = weeks.saturating_sub(ok_weeks) as f64 / f64::from((*weeks).max(1));
-                    (ok_weeks >= *weeks, format!("{ok_weeks} of {weeks} weeks"), 2.0 * short)
+                    (
+                        ok_weeks >= *weeks,
+                        format!("{ok_weeks} of {weeks} weeks"),
+                        2.0 * short,
+                        None,
+                    )
                 }
                 CriterionSpec::GrowsAfter { at, days, factor, .. } => {
                     let s = step(cal, at);
@@ -336,6 +397,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                         after > factor * before.max(1e-9),
                         format!("×{ratio:.1}"),
                         miss_of::ratio_short(ratio, *factor),
+                        None,
                     )
                 }
                 CriterionSpec::DeathsConcentrated { from, to, share, .. } => {
@@ -349,7 +411,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                     } else {
                         2.0 * (1.0 - frac / share.max(1e-9)).max(0.05)
                     };
-                    (ok, format!("{:.0}% of {}", 100.0 * frac, last.killed), miss)
+                    (ok, format!("{:.0}% of {}", 100.0 * frac, last.killed), miss, None)
                 }
                 CriterionSpec::Escalates {
                     base_from,
@@ -366,6 +428,7 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                         late > factor * base.max(1e-9),
                         format!("×{ratio:.1}"),
                         miss_of::ratio_short(ratio, *factor),
+                        None,
                     )
                 }
             };
@@ -374,9 +437,43 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
                 met,
                 measured,
                 miss: if met { 0.0 } else { miss.max(1e-3) },
+                quantity,
             }
         })
         .collect()
+}
+
+/// A posterior (or seed) predictive check of one criterion's quantity:
+/// the 5%, 50% and 95% points of its values over runs, and whether the
+/// record lies inside that 90% predictive interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Predictive {
+    pub unit: Unit,
+    pub record: f64,
+    pub q05: f64,
+    pub median: f64,
+    pub q95: f64,
+    pub inside: bool,
+}
+
+/// The predictive check over the runs' quantities of one criterion (`None`
+/// if the criterion has none). Quantiles are the nearest-rank points of the
+/// sorted values, so they are values some run produced.
+pub fn predictive(quantities: &[Option<Quantity>]) -> Option<Predictive> {
+    let q: Vec<&Quantity> = quantities.iter().flatten().collect();
+    let first = q.first()?;
+    let mut v: Vec<f64> = q.iter().map(|x| x.value).collect();
+    v.sort_by(f64::total_cmp);
+    let at = |p: f64| v[((p * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    let (q05, median, q95) = (at(0.05), at(0.5), at(0.95));
+    Some(Predictive {
+        unit: first.unit,
+        record: first.record,
+        q05,
+        median,
+        q95,
+        inside: q05 <= first.record && first.record <= q95,
+    })
 }
 
 /// Runs `seeds` seeds (`seeds::derive(base_seed, i)` for i = 0..seeds) in
@@ -400,4 +497,27 @@ pub fn validate_setups(
         let (o, at) = c.outcome();
         (seed, judge(c), format!("{} {}", o.as_str(), c.calendar().label(at)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_predictive_check_brackets_the_record_with_the_runs_5_and_95_points() {
+        let q = |v: f64| {
+            Some(Quantity {
+                unit: Unit::People,
+                value: v,
+                record: 50.0,
+            })
+        };
+        let runs: Vec<Option<Quantity>> = (1..=100).map(|v| q(v as f64)).chain([None]).collect();
+        let p = predictive(&runs).unwrap();
+        assert_eq!((p.q05, p.median, p.q95), (5.0, 50.0, 95.0));
+        assert!(p.inside);
+        let high: Vec<Option<Quantity>> = (60..=100).map(|v| q(v as f64)).collect();
+        assert!(!predictive(&high).unwrap().inside);
+        assert_eq!(predictive(&[None, None]), None);
+    }
 }
