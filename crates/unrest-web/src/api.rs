@@ -322,6 +322,11 @@ pub enum ClientMsg {
     Region {
         index: usize,
     },
+    /// Read the agent on site (`x`, `y`) of the drawn lattice.
+    Inspect {
+        x: u32,
+        y: u32,
+    },
 }
 
 /// Largest WebSocket message accepted from a page; commands are tiny and
@@ -369,6 +374,7 @@ fn parse_command(app: &App, text: &str) -> Result<Command, String> {
             Some("fire") => &["event"],
             Some("load") => &["scenario"],
             Some("region") => &["index"],
+            Some("inspect") => &["x", "y"],
             _ => &[],
         };
         if let Some(k) = obj.keys().find(|k| *k != "cmd" && !allowed.contains(&k.as_str())) {
@@ -400,6 +406,7 @@ fn parse_command(app: &App, text: &str) -> Result<Command, String> {
             Command::Load(Box::new(s))
         }
         ClientMsg::Region { index } => Command::Region(index),
+        ClientMsg::Inspect { x, y } => Command::Inspect { x, y, reply: None },
     })
 }
 
@@ -421,8 +428,32 @@ async fn serve_socket(mut socket: WebSocket, app: &App, session: &Session) {
         tokio::select! {
             incoming = socket.recv() => {
                 let reply = match incoming {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    None | Some(Err(_)) => return,
+                    // The library queues the close frame's echo and writes it
+                    // on the next read: read once more so it goes out.
+                    Some(Ok(Message::Close(_))) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), socket.recv()).await;
+                        return;
+                    }
                     Some(Ok(Message::Text(text))) => match parse_command(app, text.as_str()) {
+                        Ok(Command::Inspect { x, y, .. }) => {
+                            let (tx, rx) = tokio::sync::oneshot::channel();
+                            match session.send(Command::Inspect { x, y, reply: Some(tx) }) {
+                                Ok(()) => match tokio::time::timeout(Duration::from_secs(5), rx).await {
+                                    Ok(Ok(Ok(v))) => {
+                                        let msg = json!({ "type": "inspect", "site": v }).to_string();
+                                        if socket.send(Message::Text(msg.into())).await.is_err() {
+                                            return;
+                                        }
+                                        None
+                                    }
+                                    Ok(Ok(Err(e))) => Some(e),
+                                    _ => Some("the simulation did not answer in time".to_string()),
+                                },
+                                Err(e @ crate::session::SendError::Busy) => Some(e.message()),
+                                Err(crate::session::SendError::Gone) => return,
+                            }
+                        }
                         Ok(cmd) => match session.send(cmd) {
                             Ok(()) => None,
                             Err(e @ crate::session::SendError::Busy) => Some(e.message()),

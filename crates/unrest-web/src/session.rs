@@ -41,6 +41,13 @@ pub enum Command {
     Load(Box<AnyScenario>),
     /// Draw this region's lattice (country scenarios).
     Region(usize),
+    /// Read the agent on a site of the drawn lattice; the answer goes to the
+    /// asking tab only (the WebSocket task fills in the channel).
+    Inspect {
+        x: u32,
+        y: u32,
+        reply: Option<tokio::sync::oneshot::Sender<Result<serde_json::Value, String>>>,
+    },
 }
 
 /// The state a session publishes for its tabs.
@@ -312,6 +319,7 @@ fn slider_event(step: u64, control: Control, value: f64) -> FiredEvent {
         step,
         event: "set".into(),
         label: format!("{name} → {} (slider)", (value * 1000.0).round() / 1000.0),
+        ..FiredEvent::default()
     }
 }
 
@@ -383,6 +391,13 @@ fn run_session(
                         }
                     }
                     Command::Speed(s) => speed = s,
+                    Command::Inspect { x, y, reply } => {
+                        if let Some(tx) = reply {
+                            let _ = tx.send(model.inspect(x, y));
+                        }
+                        // Nothing changed: no update for the tabs.
+                        changed = fresh;
+                    }
                     Command::Reset(seed) => {
                         match model.reset(seed) {
                             Ok(()) => {
