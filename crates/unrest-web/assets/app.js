@@ -666,7 +666,11 @@ function drawFrame(buf) {
   const canvas = $("lattice");
   // A whole number of pixels per cell, as large as the panel allows (and
   // the window's height, so the lattice fits on screen).
-  const room = Math.min(canvas.parentElement.clientWidth - 26, Math.max(240, window.innerHeight - 120), 1200);
+  // With lattice and chart stacked beside the controls (a laptop window),
+  // the lattice leaves room for the top of the chart.
+  const stacked = window.innerWidth <= 1100 && window.innerWidth > 700;
+  const tall = stacked ? window.innerHeight * 0.55 : window.innerHeight - 120;
+  const room = Math.min(canvas.parentElement.clientWidth - 26, Math.max(240, tall), 1200);
   const scale = Math.max(1, Math.floor(Math.max(room, 100) / Math.max(cols, rows)));
   if (canvas.width !== cols * scale || canvas.height !== rows * scale) {
     canvas.width = cols * scale;

@@ -1083,6 +1083,19 @@ mod tests {
         assert!(s.counts().dead > 0, "deaths of old age");
         assert_eq!(s.killed(), 0);
         assert!(!s.frame().cells.contains(&(Cell::Killed as u8)));
+        // Deaths are looked for among the living only: the dead leave the
+        // watch list, so a long run's scan does not grow with its dead.
+        let living = (0..s.world.agent_slots())
+            .filter(|&i| s.world.agent_state(i) != unrest_core::AgentState::Dead)
+            .count();
+        assert_eq!(s.alive_slots.len(), living);
+        assert!(living < s.world.agent_slots(), "some slots are dead and not watched");
+        // Two groups, drawn apart.
+        assert_eq!(s.info().groups, 2);
+        let cells = s.frame().cells;
+        assert!(cells.contains(&(Cell::QuietB as u8)) && cells.contains(&(Cell::Quiet as u8)));
+        assert_eq!(sim("epstein-run2").info().groups, 1);
+        assert!(!sim("epstein-run2").frame().cells.contains(&(Cell::QuietB as u8)));
         // Lethal force kills, and those are counted.
         let mut s = sim("epstein-run2");
         s.set(Control::Legitimacy, 0.3).unwrap();
