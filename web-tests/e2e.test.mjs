@@ -375,10 +375,13 @@ test("messages do not go stale, the picker follows uploads, odd inputs get clear
     await load(page, "epstein-run1");
     await page.fill("#seed", "9007199254740993");
     await page.click("#reset");
-    await page.waitForFunction(() => document.getElementById("seed").value === "9007199254740993");
+    // The title names the seed the server runs (the field alone may still hold what was typed).
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.endsWith("seed 9007199254740993"));
+    assert.equal(await page.inputValue("#seed"), "9007199254740993");
     await page.fill("#seed", "18446744073709551615");
     await page.click("#reset");
-    await page.waitForFunction(() => document.getElementById("seed").value === "18446744073709551615");
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.endsWith("seed 18446744073709551615"));
+    assert.equal(await page.inputValue("#seed"), "18446744073709551615");
     await page.fill("#seed", "99999999999999999999999");
     await page.click("#reset");
     assert.match(await page.textContent("#notice"), /at most 18446744073709551615/);
@@ -511,8 +514,9 @@ test("the run exports as CSV, and the chart as PNG and SVG", { timeout: 60_000 }
     assert.match(csv.suggestedFilename(), /^epstein-run2-seed\d+\.csv$/);
     const text = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
     const lines = text.split("\n");
-    assert.equal(lines[1], "step,quiet,active,jailed,dead,cops,arrests,kills,killed");
-    assert.match(lines[2], /^0,\d+,\d+,\d+,\d+,\d+,\d+,\d+,\d+$/);
+    assert.equal(lines[1], "step,quiet,active,jailed,dead,cops,arrests,kills,killed,legitimacy");
+    assert.match(lines[2], /^0,\d+,\d+,\d+,\d+,\d+,\d+,\d+,\d+,0\.82$/);
+    assert.match(lines[3], /,0\.87$/, "the concession's L + 0.05 from step 1 on");
     assert.match(lines[7], /^5,/);
     assert.match(text, /# events\nstep,event,label,regions,note,source\n0,concession,concession,,,/);
     const [png] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
@@ -630,6 +634,64 @@ test("a country's region tiles are readable and keep AA contrast at any share", 
     // The darkest tile (20% active and more) against the tiles' text colour.
     const darkest = await page.evaluate(() => heat(1));
     for (const [c] of tiles) assert.ok(contrast(c, darkest) >= 4.5, `${c} on ${darkest}`);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("legitimacy is drawn over time, policies in force are shaded, Step while playing says it paused", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    // Run 3: salami tactics, L lowered step by step from step 76 on.
+    await load(page, "epstein-run3");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForFunction(() => /last step/.test(document.getElementById("notice").textContent), null, { timeout: 30_000 });
+    // Every step's L is known, even at full speed: hover before and after the ramp.
+    const box = await page.locator("#chart").boundingBox();
+    const tipAt = async (f) => {
+      const L = await page.evaluate(() => ({ l: state.layout.pad.l, w: state.layout.pw }));
+      await page.mouse.move(box.x + L.l + f * L.w, box.y + box.height / 2);
+      await page.waitForSelector("#chart-tip:not([hidden])");
+      return page.textContent("#chart-tip");
+    };
+    const early = await tipAt(0.1), late = await tipAt(0.6);
+    const lOf = (t) => Number(t.match(/legitimacy L: ([\d.]+)/)[1]);
+    assert.equal(lOf(early), 0.9, early);
+    assert.ok(lOf(late) < 0.3, `L fell by step 180: ${late}`);
+    assert.ok(await pixelsOf(page, "chart", "#00796b") > 50, "the L line is drawn");
+    await page.uncheck('#series input[data-series="legitimacy"]');
+    await page.waitForFunction(() => /hidden: legitimacy/.test(document.getElementById("chart").getAttribute("aria-label")));
+    // An emergency in force is shaded until it is lifted, and the hover says so.
+    await load(page, "epstein-run2");
+    for (let i = 0; i < 3; i++) await page.click("#step");
+    await waitSteps(page, 3);
+    await page.click('button[data-on="state_of_emergency"]');
+    await page.waitForSelector('#event-log li[data-event="state_of_emergency"]');
+    for (let i = 0; i < 6; i++) await page.click("#step");
+    await waitSteps(page, 9);
+    const t = await tipAt(0.8);
+    assert.match(t, /in force: emergency/);
+    // Step while playing pauses, and says so.
+    await page.click("#play");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Pause"));
+    await page.click("#step");
+    await page.waitForFunction(() => /Step paused the run/.test(document.getElementById("notice").textContent));
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("an open region's own counts are shown under the tiles", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "belarus-2020");
+    await page.click("#step");
+    await waitSteps(page, 1);
+    await page.click('#regions button[data-region="1"]');
+    await page.waitForFunction(() => {
+      const name = document.querySelector('#regions button[data-region="1"]').firstChild.textContent;
+      return document.getElementById("region-counts").textContent.startsWith(name + ": ");
+    });
+    assert.match(await page.textContent("#region-counts"), /: \d+ active of \d+ free citizens \(\d+\.\d\d%\)/);
+    await load(page, "epstein-run1");
+    assert.equal(await page.isHidden("#region-counts"), true);
     assert.deepEqual(errors, []);
   });
 });

@@ -33,6 +33,9 @@ const SERIES = [
   { name: "police", idx: 5, color: "#1d1d1f", on: true },
   { name: "killed", idx: 8, color: "#a36f00", on: true },
 ];
+// Legitimacy L over time (row[9]; the mean over constituencies on a
+// country), drawn on its own 0–1 axis at the right.
+const LEGIT = { name: "legitimacy L (right axis)", color: "#00796b", on: true };
 const CHART_CAP = 20000;
 
 const state = {
@@ -172,7 +175,7 @@ function onMessage(m) {
     drawLegend(m.legend, m.info);
     state.events = [];
     $("event-log").replaceChildren();
-    $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}`;
+    $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}, seed ${m.info.seedText || m.info.seed}`;
     buildRegions(m.info);
     // A country's quiet count dwarfs its actives: log scale by default there.
     $("log-scale").checked = m.info.kind === "country";
@@ -286,6 +289,8 @@ function buildRegions(info) {
     input.title = country ? `${input.dataset.help}. Off on a country: the country model sets it per region.` : input.dataset.help;
   }
   $("disabled-why").hidden = !country;
+  $("region-counts").textContent = "";
+  $("region-counts").hidden = !country;
   const key = $("heat-key");
   key.hidden = !country;
   if (country) {
@@ -317,7 +322,7 @@ function heat(share) {
 function updateRegions(m) {
   if (m.view) {
     $("sampling").textContent = `Lattice: ${m.view.sampling}.`;
-    if (state.info) $("scenario-title").textContent = `${state.info.name} — ${m.view.width}×${m.view.height}`;
+    if (state.info) $("scenario-title").textContent = `${state.info.name} — ${m.view.width}×${m.view.height}, seed ${state.info.seedText || state.info.seed}`;
   }
   const buttons = $("regions").querySelectorAll("button");
   (m.regions || []).forEach((r, i) => {
@@ -328,6 +333,7 @@ function updateRegions(m) {
     b.querySelector("b").textContent = `${(100 * r.share).toFixed(1)}% active`;
     b.setAttribute("aria-label", `${r.name}: ${(100 * r.share).toFixed(1)}% of ${r.free} free citizens active${m.view && m.view.region === i ? ", shown" : ""}`);
     const sel = !!m.view && m.view.region === i;
+    if (sel) $("region-counts").textContent = `${r.name}: ${r.active} active of ${r.free} free citizens (${(100 * r.share).toFixed(2)}%); the counts and chart are national`;
     b.classList.toggle("sel", sel);
     if (sel) b.setAttribute("aria-current", "true");
     else b.removeAttribute("aria-current");
@@ -398,7 +404,11 @@ function updateReadouts(m) {
 
 function wireControls() {
   $("play").onclick = () => send({ cmd: state.playing ? "pause" : "play" });
-  $("step").onclick = () => send({ cmd: "step" });
+  $("step").onclick = () => {
+    const was = state.playing;
+    send({ cmd: "step" });
+    if (was) notice("Step paused the run: it advanced one step; press Play to go on");
+  };
   $("speed").onchange = (e) => {
     const v = e.target.value;
     send({ cmd: "speed", steps_per_second: v === "max" ? null : Number(v) });
@@ -748,7 +758,8 @@ function plotChart(ctx, W, H) {
   // overlap an earlier one; a label with no room is left out (its line stays,
   // the hover text and the list under the chart have it).
   const LABEL_ROWS = 4;
-  const padL = 66, padR = 10;
+  const legit = LEGIT.on && data.length > 0 && data[0].length > 9;
+  const padL = 66, padR = legit ? 40 : 10;
   const Xl = (step) => padL + ((step - x0) / (x1 - x0)) * (W - padL - padR);
   const rowEnd = [];
   const labels = [];
@@ -814,6 +825,15 @@ function plotChart(ctx, W, H) {
   ctx.fillText(yTitle, 0, 0);
   ctx.restore();
 
+  // Policies in force: a light band from the event that starts one to the
+  // one that ends it (or to now), behind the lines.
+  const last = data[data.length - 1][0];
+  for (const b of policyBands(last)) {
+    const xa = X(Math.max(b.from, x0)), xb = X(Math.min(b.to, x1));
+    if (xb <= xa) continue;
+    ctx.fillStyle = b.color;
+    ctx.fillRect(xa, pad.t, xb - xa, ph);
+  }
   // Fired events: dashed vertical lines with their labels.
   ctx.save();
   ctx.setLineDash([4, 3]);
@@ -840,9 +860,30 @@ function plotChart(ctx, W, H) {
     }
     ctx.stroke();
   }
+  // Legitimacy on its own axis, 0 to 1, at the right.
+  if (legit) {
+    const YL = (v) => pad.t + ph - v * ph;
+    ctx.fillStyle = LEGIT.color;
+    ctx.textAlign = "left";
+    for (const v of [0, 0.5, 1]) ctx.fillText(`L ${v}`, pad.l + pw + 4, YL(v) + 4);
+    ctx.strokeStyle = LEGIT.color;
+    ctx.lineWidth = 1.5;
+    ctx.save();
+    ctx.setLineDash([6, 2]);
+    ctx.beginPath();
+    for (let i = 0; i < data.length; i += stride) {
+      const r = data[i];
+      if (i === 0) ctx.moveTo(X(r[0]), YL(r[9]));
+      else ctx.lineTo(X(r[0]), YL(r[9]));
+    }
+    const end = data[data.length - 1];
+    ctx.lineTo(X(end[0]), YL(end[9]));
+    ctx.stroke();
+    ctx.restore();
+  }
   // Key.
   let kx = pad.l + 6;
-  for (const s of shown) {
+  for (const s of legit ? [...shown, LEGIT] : shown) {
     ctx.fillStyle = s.color;
     ctx.fillRect(kx, pad.t + 4, 10, 3);
     ctx.fillStyle = "#1d1d1f";
@@ -850,9 +891,35 @@ function plotChart(ctx, W, H) {
     ctx.fillText(s.name, kx + 13, pad.t + 9);
     kx += 20 + ctx.measureText(s.name).width;
   }
-  const hidden = SERIES.filter((s) => !s.on).map((s) => s.name);
+  const hidden = [...SERIES, LEGIT].filter((s) => !s.on).map((s) => s.name);
   const aria = `counts over time; x axis: ${xTitle}; y axis: ${yTitle}; series: ${shown.map((s) => s.name).join(", ") || "none"}${hidden.length ? `; hidden: ${hidden.join(", ")}` : ""}`;
   return { x0, x1, pad, pw, ph, X, u, shown, aria };
+}
+
+// Which event starts and which ends a policy that stays in force, with the
+// band colour it gets on the chart (page events and a country's own kinds).
+const POLICY_SPANS = [
+  { on: ["state_of_emergency", "emergency"], off: ["lift_emergency", "emergency_end"], color: "rgba(224, 69, 43, 0.08)", name: "emergency" },
+  { on: ["internet_shutdown"], off: ["internet_restored", "internet_restore"], color: "rgba(29, 29, 31, 0.07)", name: "internet shutdown" },
+  { on: ["lethal_force"], off: ["end_lethal_force", "lethal_force_end"], color: "rgba(163, 111, 0, 0.10)", name: "lethal force" },
+  { on: ["foreign_troops_in"], off: ["foreign_troops_out"], color: "rgba(141, 63, 209, 0.07)", name: "foreign troops" },
+];
+
+// The spans in force, from the fired events: [{from, to, color, name}].
+function policyBands(last) {
+  const out = [];
+  for (const p of POLICY_SPANS) {
+    let open = null;
+    for (const e of state.events) {
+      if (p.on.includes(e.event) && open === null) open = e.step;
+      else if (p.off.includes(e.event) && open !== null) {
+        out.push({ from: open, to: e.step, color: p.color, name: p.name });
+        open = null;
+      }
+    }
+    if (open !== null) out.push({ from: open, to: last, color: p.color, name: p.name });
+  }
+  return out;
 }
 
 // The hover readout of the chart: the counts at the step under the cursor
@@ -892,6 +959,14 @@ function chartHover(ev) {
     line.style.color = s.name === "quiet" ? "#2d64b3" : s.name === "active" ? "#c2321a" : s.name === "killed" ? "#8a5f00" : "#1d1d1f";
     tip.appendChild(line);
   }
+  if (LEGIT.on && row.length > 9) {
+    const line = document.createElement("div");
+    line.textContent = `legitimacy L: ${Number(row[9]).toFixed(3)}`;
+    line.style.color = LEGIT.color;
+    tip.appendChild(line);
+  }
+  const inForce = policyBands(c[c.length - 1][0]).filter((b) => b.from <= row[0] && row[0] < b.to).map((b) => b.name);
+  if (inForce.length) tip.appendChild(Object.assign(document.createElement("div"), { textContent: `in force: ${inForce.join(", ")}` }));
   const near = state.events.filter((e) => Math.abs(L.X(e.step) - px) <= 5);
   for (const e of near.slice(0, 6)) {
     const line = document.createElement("div");
@@ -981,7 +1056,7 @@ const csvField = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, 
 function runCsv() {
   const ppa = (state.info && state.info.people_per_agent) || 1;
   const dated = !!dateOf(0);
-  const fields = ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed"];
+  const fields = ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy"];
   const head = [...(dated ? ["step", "date"] : ["step"]), ...fields.slice(1)];
   if (ppa !== 1) head.push("people_per_agent");
   const lines = [`# ${state.info ? state.info.name : ""} seed ${state.info ? state.info.seedText : ""}; counts in agents${state.stride > 1 ? `; thinned to every ${state.stride}th step` : ""}`];
@@ -1006,7 +1081,7 @@ function fillTable() {
   const u = units();
   const dated = !!dateOf(0);
   const head = document.createElement("tr");
-  for (const h of [dated ? "date (UTC)" : "step", ...SERIES.map((s) => s.name)]) {
+  for (const h of [dated ? "date (UTC)" : "step", ...SERIES.map((s) => s.name), "legitimacy L"]) {
     const th = document.createElement("th");
     th.scope = "col";
     th.textContent = h;
@@ -1029,6 +1104,9 @@ function fillTable() {
       td.textContent = u.fmt(u.value(r, s.idx));
       tr.appendChild(td);
     }
+    const td = document.createElement("td");
+    td.textContent = r.length > 9 ? Number(r[9]).toFixed(3) : "";
+    tr.appendChild(td);
     return tr;
   });
   table.tBodies[0].replaceChildren(...rows);
@@ -1075,13 +1153,13 @@ function drawLegend(legend, info) {
 // The boxes that show or hide each chart series.
 function buildSeriesBoxes() {
   const box = $("series");
-  for (const s of SERIES) {
+  for (const s of [...SERIES, LEGIT]) {
     const label = document.createElement("label");
     label.title = `show or hide ${s.name} on the chart`;
     const cb = document.createElement("input");
     cb.type = "checkbox";
     cb.checked = s.on;
-    cb.dataset.series = s.name;
+    cb.dataset.series = s === LEGIT ? "legitimacy" : s.name;
     cb.onchange = () => {
       s.on = cb.checked;
       state.chartDirty = true;

@@ -513,7 +513,7 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
             "generation": p.generation,
             "info": info,
             "legend": legend,
-            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed"],
+            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy"],
         });
         out.push(Message::Text(m.to_string().into()));
     }

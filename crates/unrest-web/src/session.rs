@@ -380,7 +380,7 @@ fn run_session(
                         fires_this_step = 0;
                         slider_events(&mut moved, model.counts().step, &mut new_events);
                         match model.step() {
-                            Some(c) => new_counts.push(row(&c, model.killed())),
+                            Some(c) => new_counts.push(row(&c, model.killed(), model.legitimacy())),
                             None => notices.push(model.end_notice()),
                         }
                         new_events.extend(model.take_events());
@@ -444,7 +444,7 @@ fn run_session(
             fires_this_step = 0;
             slider_events(&mut moved, model.counts().step, &mut new_events);
             match model.step() {
-                Some(c) => new_counts.push(row(&c, model.killed())),
+                Some(c) => new_counts.push(row(&c, model.killed(), model.legitimacy())),
                 None => {
                     playing = false;
                     notices.push(model.end_notice());
@@ -471,7 +471,7 @@ fn run_session(
             p.history.clear();
             p.events.clear();
             p.events_dropped = 0;
-            p.history.push(row(&model.counts(), model.killed()));
+            p.history.push(row(&model.counts(), model.killed(), model.legitimacy()));
             new_counts.clear();
             fresh = false;
         }

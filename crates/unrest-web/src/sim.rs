@@ -328,6 +328,10 @@ pub trait LiveModel: Send {
     /// People killed so far (by Model II's violence or by lethal force), in
     /// agents; unlike `Counts::dead`, deaths of old age are not included.
     fn killed(&self) -> u64;
+    /// Legitimacy now, for the chart's `L` line (a country: the mean).
+    fn legitimacy(&self) -> f64 {
+        self.controls().legitimacy
+    }
     /// Each region's activity, for the country view (empty for one lattice).
     fn regions(&self) -> Vec<RegionView> {
         Vec::new()
@@ -858,24 +862,62 @@ pub fn encode_cells(step: u64, width: u32, height: u32, cell: impl Fn(u32) -> Ce
 }
 
 /// A chart row, as the protocol sends it: `[step, quiet, active, jailed, dead,
-/// cops, arrests, kills, killed]`. `dead` counts every dead citizen (Model
-/// II's deaths of old age too), `kills` the killings of that step, `killed`
-/// the killings so far.
-pub type Row = [u64; 9];
+/// cops, arrests, kills, killed, legitimacy]`. `dead` counts every dead
+/// citizen (Model II's deaths of old age too), `kills` the killings of that
+/// step, `killed` the killings so far; `legitimacy` is `L` after the step (a
+/// country's mean over its constituencies), the only number that is not a
+/// whole one. Indexing gives the nine counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row {
+    pub counts: [u64; 9],
+    pub legitimacy: f64,
+}
 
-/// The row of `c`, with `killed` killings so far.
-pub fn row(c: &Counts, killed: u64) -> Row {
-    [
-        c.step,
-        c.quiet.into(),
-        c.active.into(),
-        c.jailed.into(),
-        c.dead.into(),
-        c.cops.into(),
-        c.arrests.into(),
-        c.kills.into(),
-        killed,
-    ]
+impl std::ops::Index<usize> for Row {
+    type Output = u64;
+    fn index(&self, i: usize) -> &u64 {
+        &self.counts[i]
+    }
+}
+
+impl From<[u64; 9]> for Row {
+    fn from(counts: [u64; 9]) -> Self {
+        Row {
+            counts,
+            legitimacy: 0.0,
+        }
+    }
+}
+
+impl Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(10))?;
+        for c in &self.counts {
+            seq.serialize_element(c)?;
+        }
+        // Six decimals are plenty for a slider and keep the rows short.
+        seq.serialize_element(&((self.legitimacy * 1e6).round() / 1e6))?;
+        seq.end()
+    }
+}
+
+/// The row of `c`, with `killed` killings so far and legitimacy `l`.
+pub fn row(c: &Counts, killed: u64, l: f64) -> Row {
+    Row {
+        counts: [
+            c.step,
+            c.quiet.into(),
+            c.active.into(),
+            c.jailed.into(),
+            c.dead.into(),
+            c.cops.into(),
+            c.arrests.into(),
+            c.kills.into(),
+            killed,
+        ],
+        legitimacy: l,
+    }
 }
 
 /// The counts for the chart, from the first step on, in bounded memory: at
@@ -916,7 +958,8 @@ impl History {
         self.rows.is_empty()
     }
 
-    pub fn push(&mut self, r: Row) {
+    pub fn push(&mut self, r: impl Into<Row>) {
+        let r = r.into();
         // The previous latest row goes if it is off the stride.
         if self.rows.len() > 1 && self.rows.back().is_some_and(|b| b[0] % self.stride != 0) {
             self.rows.pop_back();
@@ -1105,6 +1148,23 @@ mod tests {
         }
         assert!(s.killed() > 0);
         assert_eq!(s.killed(), u64::from(s.counts().dead));
+    }
+
+    #[test]
+    fn a_row_carries_legitimacy_after_its_counts() {
+        let mut s = sim("epstein-run3");
+        for _ in 0..100 {
+            s.step().unwrap();
+        }
+        let r = row(&s.counts(), s.killed(), s.legitimacy());
+        let v: serde_json::Value = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        let a = v.as_array().unwrap();
+        assert_eq!(a.len(), 10);
+        assert_eq!(a[0], 100);
+        // Run 3 lowers L from 0.9 by 0.01 a step from step 77 on.
+        let l = a[9].as_f64().unwrap();
+        assert!(l < 0.9 && l > 0.5, "{l}");
+        assert_eq!(l, (s.controls().legitimacy * 1e6).round() / 1e6);
     }
 
     #[test]
