@@ -392,6 +392,7 @@ function updateReadouts(m) {
       shown += `→${Number(c.citizen_vision).toFixed(1)}`;
     }
     $(`${name}-val`).textContent = shown;
+    input.setAttribute("aria-valuetext", shown);
   }
   for (const b of document.querySelectorAll("button.event[data-flag]")) {
     const on = !!state.policy[b.dataset.flag];
@@ -881,9 +882,16 @@ function plotChart(ctx, W, H) {
     ctx.stroke();
     ctx.restore();
   }
-  // Key.
+  // Key, on a white ground so lines under it do not cross its text.
+  const keyed = legit ? [...shown, LEGIT] : shown;
+  let kw = 0;
+  for (const s of keyed) kw += 20 + ctx.measureText(s.name).width;
+  if (keyed.length) {
+    ctx.fillStyle = "rgba(255, 255, 255, 0.9)";
+    ctx.fillRect(pad.l + 2, pad.t + 1, Math.min(kw + 6, pw - 4), 12);
+  }
   let kx = pad.l + 6;
-  for (const s of legit ? [...shown, LEGIT] : shown) {
+  for (const s of keyed) {
     ctx.fillStyle = s.color;
     ctx.fillRect(kx, pad.t + 4, 10, 3);
     ctx.fillStyle = "#1d1d1f";
