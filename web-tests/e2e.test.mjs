@@ -695,3 +695,25 @@ test("an open region's own counts are shown under the tiles", { timeout: 60_000 
     assert.deepEqual(errors, []);
   });
 });
+
+test("a country's regions over time: a strip of active shares scaled to the largest, with hover", { timeout: 90_000 }, async () => {
+  await withPage(async (page, errors) => {
+    assert.equal(await page.isHidden("#strip-box"), true, "no strip for a lattice");
+    await load(page, "kazakhstan-2022");
+    assert.equal(await page.isVisible("#strip-box"), true);
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await waitSteps(page, 40, 60_000);
+    await page.click("#play");
+    await page.waitForFunction(() => /largest share so far [1-9]\d*\.\d\d%/.test(document.getElementById("strip").getAttribute("aria-label")));
+    assert.ok(await pixelsOf(page, "strip", "#e0452b") > 0, "the largest share is full red");
+    const box = await page.locator("#strip").boundingBox();
+    await page.mouse.move(box.x + box.width - 20, box.y + 10);
+    await page.waitForSelector("#strip-tip:not([hidden])");
+    const names = await page.evaluate(() => state.info.regions);
+    const tip = await page.textContent("#strip-tip");
+    assert.ok(names.some((n) => tip.startsWith(n + ", step ")), tip);
+    assert.match(tip, /\(20\d\d-\d\d-\d\d \d\d:\d\d UTC\): \d+\.\d\d% active$/);
+    assert.deepEqual(errors, []);
+  });
+});

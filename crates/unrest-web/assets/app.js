@@ -46,6 +46,7 @@ const state = {
   stride: 1,
   seenCells: {},
   events: [],
+  regionHistory: [],
   playing: false,
   policy: {},
   info: null,
@@ -174,6 +175,9 @@ function onMessage(m) {
     state.seenCells = {};
     drawLegend(m.legend, m.info);
     state.events = [];
+    state.regionHistory = [];
+    state.stripDirty = true;
+    $("strip-box").hidden = m.info.kind !== "country";
     $("event-log").replaceChildren();
     $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}, seed ${m.info.seedText || m.info.seed}`;
     buildRegions(m.info);
@@ -189,7 +193,8 @@ function onMessage(m) {
     state.tableDirty = true;
     $("scenario-desc").textContent = m.info.description;
     $("sampling").textContent = `Lattice: ${m.info.sampling}.`;
-    $("seed").value = m.info.seedText || m.info.seed;
+    // Not while the user is typing a seed of their own.
+    if (document.activeElement !== $("seed")) $("seed").value = m.info.seedText || m.info.seed;
     $("upload-error").hidden = true;
     followPicker(m.info.name);
     const r = state.restored;
@@ -320,6 +325,16 @@ function heat(share) {
 }
 
 function updateRegions(m) {
+  // Each region's active share at this step, for the strip under the chart.
+  if (m.regions && m.regions.length && typeof m.step === "number") {
+    const h = state.regionHistory;
+    const last = h[h.length - 1];
+    const shares = m.regions.map((r) => r.share);
+    if (!last || last[0] !== m.step) h.push([m.step, shares]);
+    else last[1] = shares;
+    if (h.length > 4000) state.regionHistory = h.filter((_, i) => i % 2 === 0 || i === h.length - 1);
+    state.stripDirty = true;
+  }
   if (m.view) {
     $("sampling").textContent = `Lattice: ${m.view.sampling}.`;
     if (state.info) $("scenario-title").textContent = `${state.info.name} — ${m.view.width}×${m.view.height}, seed ${state.info.seedText || state.info.seed}`;
@@ -469,6 +484,7 @@ function wireControls() {
   };
   window.addEventListener("resize", () => {
     state.chartDirty = true;
+    state.stripDirty = true;
     if (state.lastFrame) drawFrame(state.lastFrame);
   });
   $("log-scale").onchange = () => (state.chartDirty = true);
@@ -477,6 +493,8 @@ function wireControls() {
     state.tableDirty = true;
   };
   $("chart").addEventListener("mousemove", chartHover);
+  $("strip").addEventListener("mousemove", stripHover);
+  $("strip").addEventListener("mouseleave", () => ($("strip-tip").hidden = true));
   $("chart").addEventListener("mouseleave", () => ($("chart-tip").hidden = true));
   $("table-box").addEventListener("toggle", () => {
     state.tableDirty = true;
@@ -700,6 +718,11 @@ function drawChart() {
     state.tableDirty = false;
     fillTable();
   }
+  if (state.stripDirty && now - (state.stripAt || 0) > 200) {
+    state.stripAt = now;
+    state.stripDirty = false;
+    drawStrip();
+  }
   if (!state.chartDirty) return;
   state.chartDirty = false;
   const canvas = $("chart");
@@ -715,6 +738,79 @@ function drawChart() {
   state.layout = plotChart(ctx, W, H);
   const aria = state.layout ? state.layout.aria : "counts over time: no data yet";
   if (canvas.getAttribute("aria-label") !== aria) canvas.setAttribute("aria-label", aria);
+}
+
+// A country's regions × time: one row per region, one column per kept
+// step, coloured white to red by the region's active share scaled to the
+// largest share seen (the key says which), as the CLI's plot does.
+function drawStrip() {
+  const canvas = $("strip");
+  const h = state.regionHistory;
+  const names = (state.info && state.info.regions) || [];
+  if ($("strip-box").hidden || names.length === 0) return;
+  const dpr = window.devicePixelRatio || 1;
+  const W = canvas.clientWidth;
+  const rowH = Math.max(8, Math.min(16, Math.floor(320 / names.length)));
+  const padL = 110, padT = 4, padB = 22;
+  const H = padT + rowH * names.length + padB;
+  canvas.style.height = `${H}px`;
+  if (canvas.width !== Math.round(W * dpr) || canvas.height !== Math.round(H * dpr)) {
+    canvas.width = Math.round(W * dpr);
+    canvas.height = Math.round(H * dpr);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, W, H);
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = "#1d1d1f";
+  ctx.textAlign = "right";
+  names.forEach((n, i) => ctx.fillText(n.length > 17 ? n.slice(0, 16) + "…" : n, padL - 4, padT + rowH * i + rowH - 3));
+  let max = 0;
+  for (const [, sh] of h) for (const v of sh) max = Math.max(max, v);
+  const pw = W - padL - 6;
+  const s0 = h.length ? h[0][0] : 0, s1 = h.length ? Math.max(h[h.length - 1][0], s0 + 1) : 1;
+  const X = (st) => padL + ((st - s0) / (s1 - s0)) * pw;
+  for (let k = 0; k < h.length; k++) {
+    const [st, sh] = h[k];
+    const xa = X(st), xb = k + 1 < h.length ? X(h[k + 1][0]) : X(st) + Math.max(1, pw / Math.max(1, s1 - s0));
+    sh.forEach((v, i) => {
+      ctx.fillStyle = heat(max > 0 ? (0.2 * v) / max : 0);
+      ctx.fillRect(xa, padT + rowH * i, Math.max(1, xb - xa + 0.5), rowH - 1);
+    });
+  }
+  ctx.fillStyle = "#5f5f64";
+  ctx.textAlign = "left";
+  const d0 = dateText(s0), d1 = dateText(s1);
+  ctx.fillText(d0 || `step ${s0}`, padL, H - 6);
+  ctx.textAlign = "right";
+  ctx.fillText(d1 || `step ${s1}`, padL + pw, H - 6);
+  const pct = `${(100 * max).toFixed(2)}%`;
+  $("strip-key").textContent = `White 0%, full red the largest share so far: ${pct} (square-root scale). Hover for a region's share at a date.`;
+  canvas.setAttribute("aria-label", `active share by region over time; ${names.length} regions; largest share so far ${pct}`);
+  state.stripLayout = { padL, padT, rowH, pw, s0, s1, n: names.length };
+}
+
+function stripHover(ev) {
+  const L = state.stripLayout;
+  const tip = $("strip-tip");
+  const h = state.regionHistory;
+  if (!L || !h.length) return;
+  const rect = $("strip").getBoundingClientRect();
+  const px = ev.clientX - rect.left, py = ev.clientY - rect.top;
+  const i = Math.floor((py - L.padT) / L.rowH);
+  if (px < L.padL || i < 0 || i >= L.n) {
+    tip.hidden = true;
+    return;
+  }
+  const st = L.s0 + ((px - L.padL) / L.pw) * (L.s1 - L.s0);
+  let k = 0;
+  while (k + 1 < h.length && h[k + 1][0] <= st) k++;
+  const d = dateText(h[k][0]);
+  tip.textContent = `${state.info.regions[i]}, step ${h[k][0]}${d ? ` (${d} UTC)` : ""}: ${(100 * h[k][1][i]).toFixed(2)}% active`;
+  tip.hidden = false;
+  tip.style.left = `${Math.max(0, Math.min(px + 12, rect.width - tip.offsetWidth))}px`;
+  tip.style.top = `${Math.max(0, py + 12)}px`;
 }
 
 // The chart's units: a count as agents, as people (agents × the scenario's
