@@ -717,3 +717,29 @@ test("a country's regions over time: a strip of active shares scaled to the larg
     assert.deepEqual(errors, []);
   });
 });
+
+test("a slider's exact value can be typed; a bad one is refused with its range", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await page.click("#legitimacy-val button");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("0.456");
+    await page.keyboard.press("Enter");
+    await page.click("#step");
+    await page.waitForSelector('#event-log li[data-event="set"]');
+    assert.match(await page.textContent('#event-log li[data-event="set"]'), /legitimacy → 0\.456 \(slider\)/);
+    assert.equal(await page.textContent("#legitimacy-val"), "0.46");
+    // Out of range: refused on the page, with the range.
+    await page.click("#vision-val button");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("25");
+    await page.keyboard.press("Enter");
+    assert.match(await page.textContent("#notice"), /Vision must be a number from 0 to 20, not "25"/);
+    await page.keyboard.press("Escape");
+    assert.equal(await page.$("#vision-val input"), null, "Escape closes the field");
+    // On a country the typed entry is off with its slider.
+    await load(page, "belarus-2020");
+    assert.equal(await page.isDisabled("#vision-val button"), true);
+    assert.equal(await page.isEnabled("#legitimacy-val button"), true);
+    assert.deepEqual(errors, []);
+  });
+});

@@ -289,6 +289,8 @@ function buildRegions(info) {
   for (const name of ["cop_density", "risk_aversion_scale", "vision"]) {
     const input = $(name);
     input.disabled = country;
+    const typed = $(`${name}-val`).querySelector("button");
+    if (typed) typed.disabled = country;
     // A disabled control says why (its title is its tooltip).
     if (!input.dataset.help) input.dataset.help = input.title;
     input.title = country ? `${input.dataset.help}. Off on a country: the country model sets it per region.` : input.dataset.help;
@@ -375,6 +377,68 @@ function isHeld(name, v) {
   return true;
 }
 
+// A slider's readout is a button: press it to type an exact value.
+function showVal(name, text) {
+  const b = $(`${name}-val`).querySelector("button");
+  if (b) b.textContent = text;
+  else $(`${name}-val`).textContent = text;
+}
+
+// The readout's button opens a text field; Enter sends the value (checked
+// against the slider's range first), Escape or leaving the field cancels.
+function wireTyping(name) {
+  const out = $(`${name}-val`);
+  const slider = $(name);
+  const label = document.querySelector(`label[for="${name}"]`).textContent;
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "val";
+  b.title = `Type an exact value for ${label} (${slider.min} to ${slider.max})`;
+  out.replaceChildren(b);
+  b.onclick = () => {
+    if (slider.disabled) return;
+    const field = document.createElement("input");
+    field.type = "text";
+    field.inputMode = "decimal";
+    field.className = "val-entry";
+    field.setAttribute("aria-label", `${label}, a number from ${slider.min} to ${slider.max}`);
+    field.value = slider.value;
+    b.hidden = true;
+    out.appendChild(field);
+    field.focus();
+    field.select();
+    let open = true;
+    // Once: removing the field blurs it, which calls this again.
+    const close = () => {
+      if (!open) return;
+      open = false;
+      b.hidden = false;
+      field.remove();
+    };
+    field.addEventListener("blur", close);
+    field.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        close();
+        b.focus();
+      } else if (e.key === "Enter") {
+        const raw = field.value.trim();
+        const v = Number(raw);
+        const [lo, hi] = [Number(slider.min), Number(slider.max)];
+        if (raw === "" || !Number.isFinite(v) || v < lo || v > hi) {
+          notice(`${label} must be a number from ${lo} to ${hi}, not "${raw.slice(0, 20)}"`);
+          return;
+        }
+        held[name] = { value: v, at: performance.now(), sent: true };
+        slider.value = v;
+        showVal(name, v.toFixed(name === "cop_density" ? 3 : 2));
+        send({ cmd: "set", param: name, value: v });
+        close();
+        b.focus();
+      }
+    });
+  };
+}
+
 function updateReadouts(m) {
   const last = state.counts[state.counts.length - 1];
   if (last) {
@@ -406,7 +470,7 @@ function updateReadouts(m) {
     if (name === "vision" && c.citizen_vision !== undefined && c.citizen_vision !== v) {
       shown += `→${Number(c.citizen_vision).toFixed(1)}`;
     }
-    $(`${name}-val`).textContent = shown;
+    showVal(name, shown);
     input.setAttribute("aria-valuetext", shown);
   }
   for (const b of document.querySelectorAll("button.event[data-flag]")) {
@@ -445,12 +509,13 @@ function wireControls() {
   for (const name of SLIDERS) {
     const input = $(name);
     let timer = null;
+    wireTyping(name);
     input.addEventListener("pointerdown", () => (dragging = name));
     input.addEventListener("pointerup", () => (dragging = null));
     input.addEventListener("input", () => {
       const value = Number(input.value);
       held[name] = { value, at: performance.now(), sent: false };
-      $(`${name}-val`).textContent = value.toFixed(name === "cop_density" ? 3 : 2);
+      showVal(name, value.toFixed(name === "cop_density" ? 3 : 2));
       clearTimeout(timer);
       timer = setTimeout(() => {
         send({ cmd: "set", param: name, value });
