@@ -85,6 +85,10 @@ async function withPage(fn, url = URL, waitConnected = true) {
     await page.goto(url);
     if (waitConnected) await page.waitForFunction(() => document.getElementById("connection").textContent === "connected");
     await fn(page, errors);
+    // Free this tab's session now (a closed context need not send the
+    // page's DELETE), so the suite never fills the server's 16 slots.
+    const id = await page.evaluate(() => state.session).catch(() => null);
+    if (id) await fetch(new globalThis.URL(`/api/sessions/${id}`, url), { method: "DELETE" }).catch(() => {});
   } finally {
     await ctx.close();
     rmSync(profile, { recursive: true, force: true });
@@ -670,7 +674,9 @@ test("legitimacy is drawn over time, policies in force are shaded, Step while pl
     await waitSteps(page, 9);
     const t = await tipAt(0.8);
     assert.match(t, /in force: emergency/);
-    // Step while playing pauses, and says so.
+    // Step while playing pauses, and says so (slowly: at full speed the run
+    // would reach its 500 steps first).
+    await page.selectOption("#speed", "5");
     await page.click("#play");
     await page.waitForFunction(() => document.getElementById("play").textContent.includes("Pause"));
     await page.click("#step");
