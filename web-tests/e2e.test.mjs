@@ -592,6 +592,13 @@ test("layout at 390, 1024 and 2560 px; 44 px targets, AA contrast, visible focus
     assert.ok(lat.x + lat.width <= 390, "the lattice fits the width");
     const wide = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(wide <= 390, `no sideways scrolling (${wide} px)`);
+    // A country on a phone: the tiles scroll sideways, Play is still on the first screen.
+    await load(page, "kazakhstan-2022");
+    const play2 = await page.locator("#play").boundingBox();
+    assert.ok(play2.y + play2.height <= 844, `Play at ${play2.y} on a country`);
+    const tilesTall = (await page.locator("#regions").boundingBox()).height;
+    assert.ok(tilesTall < 140, `tiles in two rows (${tilesTall} px)`);
+    await load(page, "epstein-run2");
     // Touch targets.
     const small = await page.$$eval("button, select, input[type=range], input[type=text], summary", (els) => els
       .filter((e) => e.offsetParent !== null)
