@@ -490,14 +490,25 @@ impl LatticeSim {
             self.killed.pop_front();
         }
         let n = self.world.agent_slots();
-        // Slots added since the last look (births) are watched from now on.
-        self.alive_slots.extend((self.slots_seen..n).map(|i| i as u32));
+        // Citizens' slots added since the last look (births) are watched
+        // from now on; cops never die.
+        let world = &self.world;
+        self.alive_slots.extend(
+            (self.slots_seen..n)
+                .filter(|&i| {
+                    !matches!(
+                        world.agent_state(i),
+                        unrest_core::AgentState::Cop | unrest_core::AgentState::CopOff
+                    )
+                })
+                .map(|i| i as u32),
+        );
         self.slots_seen = n;
         if after.dead == before.dead {
             return;
         }
-        // Deaths of old age are not marked; killings are (the step's kills
-        // are its only deaths unless Model II's ageing runs too).
+        // Deaths of old age (Model II) are not marked; an old-age death in a
+        // step that also had a killing cannot be told apart, and is marked.
         let mark = after.kills > 0;
         let world = &self.world;
         let killed = &mut self.killed;
@@ -1129,7 +1140,12 @@ mod tests {
         // Deaths are looked for among the living only: the dead leave the
         // watch list, so a long run's scan does not grow with its dead.
         let living = (0..s.world.agent_slots())
-            .filter(|&i| s.world.agent_state(i) != unrest_core::AgentState::Dead)
+            .filter(|&i| {
+                !matches!(
+                    s.world.agent_state(i),
+                    unrest_core::AgentState::Dead | unrest_core::AgentState::Cop | unrest_core::AgentState::CopOff
+                )
+            })
             .count();
         assert_eq!(s.alive_slots.len(), living);
         assert!(living < s.world.agent_slots(), "some slots are dead and not watched");
