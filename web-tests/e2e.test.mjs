@@ -83,7 +83,8 @@ async function withPage(fn, url = URL, waitConnected = true) {
     await page.route("**/*", (route) =>
       route.request().url().startsWith(origin) ? route.continue() : route.abort());
     await page.goto(url);
-    if (waitConnected) await page.waitForFunction(() => document.getElementById("connection").textContent === "connected");
+    // Connected, and the first scenario message is in.
+    if (waitConnected) await page.waitForFunction(() => document.getElementById("connection").textContent === "connected" && document.getElementById("scenario-title").textContent !== "");
     await fn(page, errors);
     // Free this tab's session now (a closed context need not send the
     // page's DELETE), so the suite never fills the server's 16 slots.
@@ -102,7 +103,13 @@ async function waitSteps(page, n, timeout = 20_000) {
 async function load(page, name) {
   await page.selectOption("#scenario-picker", name);
   await page.click("#load");
-  await page.waitForFunction((n) => document.getElementById("scenario-title").textContent.startsWith(n + " "), name);
+  try {
+    await page.waitForFunction((n) => document.getElementById("scenario-title").textContent.startsWith(n + " "), name, { timeout: 20_000 });
+  } catch (e) {
+    // Say what the page showed instead.
+    const seen = await page.evaluate(() => ["scenario-title", "connection", "notice"].map((id) => `${id}: ${document.getElementById(id).textContent}`).join("; "));
+    throw new Error(`loading ${name} did not show it (${seen})`);
+  }
 }
 
 test("the live view plays, marks a fired event and shows a broken upload's place", { timeout: 120_000 }, async () => {
@@ -720,6 +727,7 @@ test("a country's regions over time: a strip of active shares scaled to the larg
     await page.click("#play");
     await page.waitForFunction(() => /largest share so far [1-9]\d*\.\d\d%/.test(document.getElementById("strip").getAttribute("aria-label")));
     assert.ok(await pixelsOf(page, "strip", "#e0452b") > 0, "the largest share is full red");
+    await page.locator("#strip").scrollIntoViewIfNeeded();
     const box = await page.locator("#strip").boundingBox();
     await page.mouse.move(box.x + box.width - 20, box.y + 10);
     await page.waitForSelector("#strip-tip:not([hidden])");
@@ -753,6 +761,21 @@ test("a slider's exact value can be typed; a bad one is refused with its range",
     await load(page, "belarus-2020");
     assert.equal(await page.isDisabled("#vision-val button"), true);
     assert.equal(await page.isEnabled("#legitimacy-val button"), true);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a scenario chosen but not loaded stays chosen when the run is reset meanwhile", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await page.selectOption("#scenario-picker", "epstein-run1");
+    await page.click("#step");
+    await waitSteps(page, 1);
+    await page.click("#reset");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) === 0);
+    await page.waitForTimeout(300);
+    assert.equal(await page.inputValue("#scenario-picker"), "epstein-run1", "the picker was not swapped back");
+    await page.click("#load");
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.startsWith("epstein-run1 "));
     assert.deepEqual(errors, []);
   });
 });

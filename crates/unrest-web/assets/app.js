@@ -169,6 +169,7 @@ function connect() {
 function onMessage(m) {
   if (m.type === "scenario") {
     state.generation = m.generation;
+    const before = state.info ? state.info.name : null;
     state.info = m.info;
     state.counts = [];
     state.stride = 1;
@@ -196,7 +197,7 @@ function onMessage(m) {
     // Not while the user is typing a seed of their own.
     if (document.activeElement !== $("seed")) $("seed").value = m.info.seedText || m.info.seed;
     $("upload-error").hidden = true;
-    followPicker(m.info.name);
+    followPicker(m.info.name, before);
     const r = state.restored;
     if (r) {
       state.restored = null;
@@ -674,9 +675,12 @@ async function uploadText(name, bytes, okNotice) {
 
 // The picker shows what runs: a built-in by its name, an upload as an entry
 // of its own (Load then starts the uploaded file again).
-function followPicker(name) {
+function followPicker(name, before) {
   const picker = $("scenario-picker");
   if (state.upload) return; // the upload's entry stays selected
+  // A choice the user made but has not loaded yet stays (a reset or
+  // reconnect must not swap it back under a pending Load).
+  if (before && picker.value !== before) return;
   if ([...picker.options].some((o) => o.value === name)) picker.value = name;
 }
 
@@ -783,7 +787,8 @@ function drawChart() {
     state.tableDirty = false;
     fillTable();
   }
-  if (state.stripDirty && now - (state.stripAt || 0) > 200) {
+  // At most 5 redraws a second while playing; at once when paused.
+  if (state.stripDirty && (now - (state.stripAt || 0) > 200 || !state.playing)) {
     state.stripAt = now;
     state.stripDirty = false;
     drawStrip();
