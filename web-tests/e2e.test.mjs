@@ -779,3 +779,24 @@ test("a scenario chosen but not loaded stays chosen when the run is reset meanwh
     assert.deepEqual(errors, []);
   });
 });
+
+test("a lattice run can be told where to stop; the stop survives Reset and is off on a country", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    assert.equal(await page.inputValue("#stop-at"), "500", "the scenario's own steps at first");
+    await page.fill("#stop-at", "0");
+    await page.press("#stop-at", "Enter");
+    assert.match(await page.textContent("#notice"), /whole number from 1/);
+    await page.fill("#stop-at", "6");
+    await page.press("#stop-at", "Enter");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForFunction(() => /last step \(6,/.test(document.getElementById("notice").textContent));
+    assert.equal(await stepCount(page), 6);
+    await page.click("#reset");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) === 0);
+    assert.equal(await page.inputValue("#stop-at"), "6");
+    await load(page, "belarus-2020");
+    assert.equal(await page.isDisabled("#stop-at"), true);
+    assert.deepEqual(errors, []);
+  });
+});

@@ -194,6 +194,13 @@ function onMessage(m) {
     state.tableDirty = true;
     $("scenario-desc").textContent = m.info.description;
     $("sampling").textContent = `Lattice: ${m.info.sampling}.`;
+    // The stop step: a lattice's own (or the one set here); a country ends with its calendar.
+    const stop = $("stop-at");
+    const country = m.info.kind === "country";
+    stop.disabled = country;
+    if (!stop.dataset.help) stop.dataset.help = stop.title;
+    stop.title = country ? `${stop.dataset.help}. Off on a country: its run ends with its calendar.` : stop.dataset.help;
+    if (document.activeElement !== stop) stop.value = country ? "" : m.info.steps;
     // Not while the user is typing a seed of their own.
     if (document.activeElement !== $("seed")) $("seed").value = m.info.seedText || m.info.seed;
     $("upload-error").hidden = true;
@@ -494,6 +501,16 @@ function wireControls() {
     const v = e.target.value;
     send({ cmd: "speed", steps_per_second: v === "max" ? null : Number(v) });
   };
+  $("stop-at").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    const raw = $("stop-at").value.trim();
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1e9) {
+      notice("the stop step must be a whole number from 1 to 1000000000");
+      return;
+    }
+    send({ cmd: "stop_at", step: Number(raw) });
+    notice(`the run stops at step ${raw}`);
+  });
   $("reset").onclick = () => {
     const raw = $("seed").value.trim();
     if (raw !== "" && !/^\d+$/.test(raw)) {

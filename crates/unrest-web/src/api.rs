@@ -322,12 +322,19 @@ pub enum ClientMsg {
     Region {
         index: usize,
     },
+    /// Stop a lattice run at `step` (1 to [`MAX_STOP_STEP`]).
+    StopAt {
+        step: u64,
+    },
     /// Read the agent on site (`x`, `y`) of the drawn lattice.
     Inspect {
         x: u32,
         y: u32,
     },
 }
+
+/// Latest step a page may ask a lattice run to stop at.
+pub const MAX_STOP_STEP: u64 = 1_000_000_000;
 
 /// Largest WebSocket message accepted from a page; commands are tiny and
 /// scenario files go through the upload endpoint.
@@ -375,6 +382,7 @@ fn parse_command(app: &App, text: &str) -> Result<Command, String> {
             Some("load") => &["scenario"],
             Some("region") => &["index"],
             Some("inspect") => &["x", "y"],
+            Some("stop_at") => &["step"],
             _ => &[],
         };
         if let Some(k) = obj.keys().find(|k| *k != "cmd" && !allowed.contains(&k.as_str())) {
@@ -407,6 +415,12 @@ fn parse_command(app: &App, text: &str) -> Result<Command, String> {
         }
         ClientMsg::Region { index } => Command::Region(index),
         ClientMsg::Inspect { x, y } => Command::Inspect { x, y, reply: None },
+        ClientMsg::StopAt { step } if (1..=MAX_STOP_STEP).contains(&step) => Command::StopAt(step),
+        ClientMsg::StopAt { step } => {
+            return Err(format!(
+                "the stop step must be between 1 and {MAX_STOP_STEP}, not {step}"
+            ))
+        }
     })
 }
 
@@ -565,10 +579,11 @@ mod tests {
         }
     }
 
-    const CMDS: [&str; 12] = [
-        "play", "pause", "step", "speed", "reset", "set", "fire", "load", "region", "dance", "", "PLAY",
+    const CMDS: [&str; 13] = [
+        "play", "pause", "step", "speed", "reset", "set", "fire", "load", "region", "stop_at", "dance", "", "PLAY",
     ];
-    const FIELDS: [&str; 9] = [
+    const FIELDS: [&str; 10] = [
+        "step",
         "steps_per_second",
         "seed",
         "param",

@@ -41,6 +41,8 @@ pub enum Command {
     Load(Box<AnyScenario>),
     /// Draw this region's lattice (country scenarios).
     Region(usize),
+    /// Stop a lattice run at this step.
+    StopAt(u64),
     /// Read the agent on a site of the drawn lattice; the answer goes to the
     /// asking tab only (the WebSocket task fills in the channel).
     Inspect {
@@ -391,6 +393,11 @@ fn run_session(
                         }
                     }
                     Command::Speed(s) => speed = s,
+                    Command::StopAt(n) => {
+                        if let Err(e) = model.set_last_step(n) {
+                            notices.push(e);
+                        }
+                    }
                     Command::Inspect { x, y, reply } => {
                         if let Some(tx) = reply {
                             let _ = tx.send(model.inspect(x, y));

@@ -359,6 +359,12 @@ pub trait LiveModel: Send {
         "the scenario has reached its last step (its calendar has ended)".into()
     }
     fn frame(&self) -> Frame;
+    /// Moves the step a lattice run stops at (its scenario's `steps` at
+    /// first); a country's run ends with its calendar.
+    fn set_last_step(&mut self, steps: u64) -> Result<(), String> {
+        let _ = steps;
+        Err("a country's run ends with its calendar: its last step cannot be moved".into())
+    }
     /// The agent on site (`x`, `y`) of the drawn lattice ([`inspect_world`]).
     fn inspect(&self, x: u32, y: u32) -> Result<serde_json::Value, String>;
 }
@@ -582,7 +588,7 @@ impl LiveModel for LatticeSim {
 
     fn end_notice(&self) -> String {
         format!(
-            "the scenario has reached its last step ({}, its `steps`); Reset starts it again",
+            "the scenario has reached its last step ({}, its `steps` or the page's stop); Reset starts it again, or move the stop",
             self.scenario.steps
         )
     }
@@ -725,6 +731,12 @@ impl LiveModel for LatticeSim {
 
     fn inspect(&self, x: u32, y: u32) -> Result<serde_json::Value, String> {
         inspect_world(&self.world, x, y)
+    }
+
+    fn set_last_step(&mut self, steps: u64) -> Result<(), String> {
+        // Kept by Reset, like the speed: it is the user's, not the model's.
+        self.scenario.steps = steps;
+        Ok(())
     }
 }
 

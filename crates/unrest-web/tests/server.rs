@@ -587,3 +587,48 @@ async fn a_country_event_carries_its_note_and_source() {
     assert!(e["source"].as_str().unwrap_or("").contains("cases.yaml"), "{e}");
     assert!(e["regions"].is_string(), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lattice_run_stops_where_the_page_says() {
+    let addr = start(|_| {}).await;
+    let id = new_session(addr, "").await;
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
+    for bad in [
+        r#"{"cmd": "stop_at", "step": 0}"#,
+        r#"{"cmd": "stop_at", "step": -3}"#,
+        r#"{"cmd": "stop_at", "step": 1e12}"#,
+        r#"{"cmd": "stop_at"}"#,
+        r#"{"cmd": "stop_at", "step": 5, "at": 1}"#,
+    ] {
+        send(&mut ws, bad).await;
+        let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
+        assert!(!e["message"].as_str().unwrap().is_empty(), "{bad}");
+    }
+    send(&mut ws, r#"{"cmd": "stop_at", "step": 7}"#).await;
+    send(&mut ws, r#"{"cmd": "speed", "steps_per_second": null}"#).await;
+    send(&mut ws, r#"{"cmd": "play"}"#).await;
+    let st = until(&mut ws, 10, &mut frames, |v| {
+        v["notices"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|m| m.as_str().unwrap().contains("last step (7")))
+    })
+    .await;
+    assert_eq!(step_of(&st), 7);
+    assert_eq!(st["playing"], false);
+    // Reset keeps the stop (it is the page's, like the speed).
+    send(&mut ws, r#"{"cmd": "reset", "seed": null}"#).await;
+    let hello = until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
+    assert_eq!(hello["info"]["steps"], 7);
+    // A country's run ends with its calendar: refused with a notice.
+    send(&mut ws, r#"{"cmd": "load", "scenario": "belarus-2020"}"#).await;
+    until(&mut ws, 10, &mut frames, |v| v["type"] == "scenario").await;
+    send(&mut ws, r#"{"cmd": "stop_at", "step": 3}"#).await;
+    until(&mut ws, 10, &mut frames, |v| {
+        v["notices"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|m| m.as_str().unwrap().contains("calendar")))
+    })
+    .await;
+}
