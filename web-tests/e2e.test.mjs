@@ -83,8 +83,13 @@ async function withPage(fn, url = URL, waitConnected = true) {
     await page.route("**/*", (route) =>
       route.request().url().startsWith(origin) ? route.continue() : route.abort());
     await page.goto(url);
-    if (waitConnected) await page.waitForFunction(() => document.getElementById("connection").textContent === "connected");
+    // Connected, and the first scenario message is in.
+    if (waitConnected) await page.waitForFunction(() => document.getElementById("connection").textContent === "connected" && document.getElementById("scenario-title").textContent !== "");
     await fn(page, errors);
+    // Free this tab's session now (a closed context need not send the
+    // page's DELETE), so the suite never fills the server's 16 slots.
+    const id = await page.evaluate(() => state.session).catch(() => null);
+    if (id) await fetch(new globalThis.URL(`/api/sessions/${id}`, url), { method: "DELETE" }).catch(() => {});
   } finally {
     await ctx.close();
     rmSync(profile, { recursive: true, force: true });
@@ -98,7 +103,13 @@ async function waitSteps(page, n, timeout = 20_000) {
 async function load(page, name) {
   await page.selectOption("#scenario-picker", name);
   await page.click("#load");
-  await page.waitForFunction((n) => document.getElementById("scenario-title").textContent.startsWith(n + " "), name);
+  try {
+    await page.waitForFunction((n) => document.getElementById("scenario-title").textContent.startsWith(n + " "), name, { timeout: 20_000 });
+  } catch (e) {
+    // Say what the page showed instead.
+    const seen = await page.evaluate(() => ["scenario-title", "connection", "notice"].map((id) => `${id}: ${document.getElementById(id).textContent}`).join("; "));
+    throw new Error(`loading ${name} did not show it (${seen})`);
+  }
 }
 
 test("the live view plays, marks a fired event and shows a broken upload's place", { timeout: 120_000 }, async () => {
@@ -215,7 +226,7 @@ test("Model II's killed count leaves out deaths from old age", { timeout: 60_000
       const c = document.getElementById("lattice");
       const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
       let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] === 0xf2 && d[i + 1] === 0xb7 && d[i + 2] === 0x05) n++;
+      for (let i = 0; i < d.length; i += 4) if (d[i] === 0xa3 && d[i + 1] === 0x6f && d[i + 2] === 0x00) n++; // killed (#a36f00)
       return n;
     });
     assert.equal(yellow, 0, "no site is marked as a killing");
@@ -375,10 +386,13 @@ test("messages do not go stale, the picker follows uploads, odd inputs get clear
     await load(page, "epstein-run1");
     await page.fill("#seed", "9007199254740993");
     await page.click("#reset");
-    await page.waitForFunction(() => document.getElementById("seed").value === "9007199254740993");
+    // The title names the seed the server runs (the field alone may still hold what was typed).
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.endsWith("seed 9007199254740993"));
+    assert.equal(await page.inputValue("#seed"), "9007199254740993");
     await page.fill("#seed", "18446744073709551615");
     await page.click("#reset");
-    await page.waitForFunction(() => document.getElementById("seed").value === "18446744073709551615");
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.endsWith("seed 18446744073709551615"));
+    assert.equal(await page.inputValue("#seed"), "18446744073709551615");
     await page.fill("#seed", "99999999999999999999999");
     await page.click("#reset");
     assert.match(await page.textContent("#notice"), /at most 18446744073709551615/);
@@ -415,6 +429,374 @@ test("a country's chart and event list give dates and units", { timeout: 90_000 
     assert.match(label, /y axis: agents \(1 agent = 100 people\), log scale/, "log scale by default on a country");
     await page.uncheck("#log-scale");
     await page.waitForFunction(() => !/log scale/.test(document.getElementById("chart").getAttribute("aria-label")));
+    assert.deepEqual(errors, []);
+  });
+});
+
+// Pixels of a canvas in colour `hex` (exactly).
+async function pixelsOf(page, id, hex) {
+  return page.evaluate(([id, hex]) => {
+    const c = document.getElementById(id);
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === r && d[i + 1] === g && d[i + 2] === b) n++;
+    return n;
+  }, [id, hex]);
+}
+
+test("Model II's two groups have their own colours, and hovering a site reads its agent", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "epstein-run7");
+    await page.click("#step");
+    await waitSteps(page, 1);
+    assert.ok(await pixelsOf(page, "lattice", "#3fa36b") > 0, "group B's quiet citizens are green");
+    assert.ok(await pixelsOf(page, "lattice", "#5b8fd6") > 0, "group A's are blue");
+    assert.equal(await page.isVisible('#legend li[data-code="7"]'), true);
+    assert.match(await page.textContent('#legend li[data-code="1"]'), /group A/);
+    // Hover sites until a citizen is read out.
+    const box = await page.locator("#lattice").boundingBox();
+    let text = "";
+    for (let k = 0; k < 40 && !/citizen/.test(text); k++) {
+      await page.mouse.move(box.x + ((k % 8) + 0.5) * (box.width / 8), box.y + (Math.floor(k / 8) + 0.5) * (box.height / 8));
+      await page.waitForTimeout(150);
+      text = await page.textContent("#inspect");
+    }
+    assert.match(text, /site \(\d+, \d+\): (quiet|active|jailed) citizen, group [AB]\. Hardship H [\d.]+, risk aversion R [\d.]+, grievance G = H\(1 − L\) = [\d.]+/);
+    // A single lattice has no groups: no group B in its legend.
+    await load(page, "epstein-run1");
+    assert.equal(await page.$('#legend li[data-code="7"]'), null);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("the chart's series hide, its units switch, and hovering it reads counts and an event's note and source", { timeout: 90_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "kazakhstan-2022");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForFunction(() => [...document.querySelectorAll("#event-log li")].some((li) => /source:/.test(li.textContent)), null, { timeout: 60_000 });
+    await page.click("#play");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
+    // The event list gives the note and the source.
+    const li = await page.$$eval("#event-log li", (l) => l.map((x) => x.textContent).find((t) => /source:/.test(t)));
+    assert.match(li, /— .+source: cases\.yaml/);
+    // Hover each event line until the readout shows an event with its source.
+    const box = await page.locator("#chart").boundingBox();
+    let tip = "";
+    for (let x = 70; x < box.width - 10 && !/source:/.test(tip); x += 2) {
+      await page.mouse.move(box.x + x, box.y + box.height / 2);
+      tip = (await page.isVisible("#chart-tip")) ? await page.textContent("#chart-tip") : "";
+    }
+    assert.match(tip, /step \d+ \(20\d\d-\d\d-\d\d \d\d:\d\d UTC\)/, "the step and its date");
+    assert.match(tip, /active: /);
+    assert.match(tip, /source: cases\.yaml/, "an event's source");
+    await page.mouse.move(box.x + 5, box.y - 40);
+    await page.waitForSelector("#chart-tip", { state: "hidden" });
+    // Hide quiet: it leaves the chart.
+    await page.uncheck('#series input[data-series="quiet"]');
+    await page.waitForFunction(() => /hidden: quiet/.test(document.getElementById("chart").getAttribute("aria-label")));
+    assert.equal(await pixelsOf(page, "chart", "#5b8fd6"), 0, "no quiet line drawn");
+    await page.check('#series input[data-series="quiet"]');
+    await page.waitForFunction(() => !/hidden/.test(document.getElementById("chart").getAttribute("aria-label")));
+    // Units: people at the scenario's scale, and shares of citizens.
+    await page.selectOption("#units", "people");
+    await page.waitForFunction(() => /y axis: people \(agents × 100\)/.test(document.getElementById("chart").getAttribute("aria-label")));
+    await page.selectOption("#units", "share");
+    await page.waitForFunction(() => /y axis: % of citizens/.test(document.getElementById("chart").getAttribute("aria-label")));
+    // The data table gives the same numbers as text.
+    await page.click("#table-box summary");
+    await page.waitForFunction(() => document.querySelectorAll("#data-table tbody tr").length > 5);
+    assert.match(await page.textContent("#data-table thead"), /date \(UTC\).*quiet.*active/);
+    assert.match(await page.textContent("#data-table tbody"), /%/);
+    // On a lattice one agent is one person: "people" is not offered.
+    await load(page, "epstein-run1");
+    assert.equal(await page.$eval('#units option[value="people"]', (o) => o.disabled), true);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("the run exports as CSV, and the chart as PNG and SVG", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await page.click('button[data-on="concession"]');
+    for (let i = 0; i < 5; i++) await page.click("#step");
+    await waitSteps(page, 5);
+    const [csv] = await Promise.all([page.waitForEvent("download"), page.click("#export-csv")]);
+    assert.match(csv.suggestedFilename(), /^epstein-run2-seed\d+\.csv$/);
+    const text = await (await import("node:fs/promises")).readFile(await csv.path(), "utf8");
+    const lines = text.split("\n");
+    assert.equal(lines[1], "step,quiet,active,jailed,dead,cops,arrests,kills,killed,legitimacy");
+    assert.match(lines[2], /^0,\d+,\d+,\d+,\d+,\d+,\d+,\d+,\d+,0\.82$/);
+    assert.match(lines[3], /,0\.87$/, "the concession's L + 0.05 from step 1 on");
+    assert.match(lines[7], /^5,/);
+    assert.match(text, /# events\nstep,event,label,regions,note,source\n0,concession,concession,,,/);
+    const [png] = await Promise.all([page.waitForEvent("download"), page.click("#export-png")]);
+    const bytes = await (await import("node:fs/promises")).readFile(await png.path());
+    assert.deepEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG file");
+    const [svg] = await Promise.all([page.waitForEvent("download"), page.click("#export-svg")]);
+    const s = await (await import("node:fs/promises")).readFile(await svg.path(), "utf8");
+    assert.match(s, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(s, /<text[^>]*>step<\/text>/, "the x axis title");
+    assert.match(s, /<text[^>]*>concession<\/text>/, "the event's label");
+    assert.ok((s.match(/<path /g) || []).length >= 10, "grid, events and series as paths");
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("the page explains itself: help, tooltips, why sliders are off; Space plays", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    // Every control has a tooltip or a visible label.
+    const bare = await page.$$eval("button, select, input", (els) => els
+      .filter((e) => !e.title && !(e.labels && e.labels.length && e.labels[0].textContent.trim()) && !e.getAttribute("aria-label"))
+      .map((e) => e.id || e.outerHTML.slice(0, 60)));
+    assert.deepEqual(bare, []);
+    const untitled = await page.$$eval("main button, main select, main input[type=range]", (els) => els.filter((e) => !e.title).map((e) => e.id || e.textContent));
+    assert.deepEqual(untitled.filter((t) => !/^\d+$/.test(t)), [], "buttons, menus and sliders have tooltips");
+    assert.equal(await page.isHidden("#help"), true);
+    await page.click("#help-toggle");
+    assert.match(await page.textContent("#help"), /G = H\(1 − L\)/);
+    assert.equal(await page.getAttribute("#help-toggle", "aria-expanded"), "true");
+    // Space plays and pauses when no control has focus.
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Pause"));
+    await page.evaluate(() => document.activeElement && document.activeElement.blur());
+    await page.keyboard.press("Space");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Play"));
+    // On a country the disabled sliders say why.
+    await load(page, "belarus-2020");
+    assert.equal(await page.isVisible("#disabled-why"), true);
+    assert.match(await page.getAttribute("#vision", "title"), /Off on a country/);
+    assert.equal(await page.isVisible("#heat-key"), true);
+    await load(page, "epstein-run1");
+    assert.equal(await page.isHidden("#disabled-why"), true);
+    assert.doesNotMatch(await page.getAttribute("#vision", "title"), /Off on a country/);
+    assert.deepEqual(errors, []);
+  });
+});
+
+// WCAG contrast of two "rgb(r, g, b)" colours.
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+/g).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+test("layout at 390, 1024 and 2560 px; 44 px targets, AA contrast, visible focus, labelled canvases", { timeout: 90_000 }, async () => {
+  await withPage(async (page, errors) => {
+    // A phone: the lattice and Play on the first screen together.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const lat = await page.locator("#lattice").boundingBox();
+    const play = await page.locator("#play").boundingBox();
+    assert.ok(lat.y < 844 && play.y + play.height <= 844, `lattice at ${lat.y}, Play at ${play.y}`);
+    assert.ok(lat.x + lat.width <= 390, "the lattice fits the width");
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 390, `no sideways scrolling (${wide} px)`);
+    // A country on a phone: the tiles scroll sideways, Play is still on the first screen.
+    await load(page, "kazakhstan-2022");
+    const play2 = await page.locator("#play").boundingBox();
+    assert.ok(play2.y + play2.height <= 844, `Play at ${play2.y} on a country`);
+    const tilesTall = (await page.locator("#regions").boundingBox()).height;
+    assert.ok(tilesTall < 140, `tiles in two rows (${tilesTall} px)`);
+    await load(page, "epstein-run2");
+    // Touch targets.
+    const small = await page.$$eval("button, select, input[type=range], input[type=text], summary", (els) => els
+      .filter((e) => e.offsetParent !== null)
+      .map((e) => [e.id || e.textContent.trim().slice(0, 20), e.getBoundingClientRect().height])
+      .filter(([, h]) => h < 44));
+    assert.deepEqual(small, [], "every target is at least 44 px high");
+    // A laptop window: controls beside the lattice.
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.waitForTimeout(300);
+    const ctl = await page.locator("section.controls").boundingBox();
+    const lat2 = await page.locator("section.lattice").boundingBox();
+    assert.ok(lat2.x >= ctl.x + ctl.width && lat2.y < 200, "two columns at 1024 px");
+    // A large screen: the lattice grows.
+    await page.setViewportSize({ width: 2560, height: 1440 });
+    await page.click("#step");
+    await waitSteps(page, 1);
+    await page.waitForFunction(() => document.getElementById("lattice").getBoundingClientRect().width >= 700);
+    // Contrast of the counts and the notice on white.
+    for (const sel of ["#count-quiet", "#count-active", "#count-jailed", "#count-dead", "#notice", ".desc"]) {
+      const c = await page.$eval(sel, (e) => getComputedStyle(e).color);
+      assert.ok(contrast(c, "rgb(255, 255, 255)") >= 4.5, `${sel}: ${c} has ${contrast(c, "rgb(255, 255, 255)").toFixed(2)}:1`);
+    }
+    // Focus is visible.
+    await page.focus("#step");
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Tab");
+    const outline = await page.$eval("#step", (e) => getComputedStyle(e).outlineStyle + " " + getComputedStyle(e).outlineWidth);
+    assert.match(outline, /solid 3px/);
+    // Canvases say what they show.
+    assert.match(await page.getAttribute("#lattice", "aria-label"), /step 1: \d+ quiet, \d+ active/);
+    assert.equal(await page.getAttribute("#lattice", "role"), "img");
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a country's region tiles are readable and keep AA contrast at any share", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "kazakhstan-2022");
+    await page.click("#step");
+    await waitSteps(page, 1);
+    const tiles = await page.$$eval("#regions button", (b) => b.map((x) => [getComputedStyle(x).color, x.getAttribute("aria-label")]));
+    assert.ok(tiles.length > 5);
+    assert.match(tiles[0][1], /: \d+\.\d% of \d+ free citizens active, shown/);
+    // The darkest tile (20% active and more) against the tiles' text colour.
+    const darkest = await page.evaluate(() => heat(1));
+    for (const [c] of tiles) assert.ok(contrast(c, darkest) >= 4.5, `${c} on ${darkest}`);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("legitimacy is drawn over time, policies in force are shaded, Step while playing says it paused", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    // Run 3: salami tactics, L lowered step by step from step 76 on.
+    await load(page, "epstein-run3");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForFunction(() => /last step/.test(document.getElementById("notice").textContent), null, { timeout: 30_000 });
+    // Every step's L is known, even at full speed: hover before and after the ramp.
+    const box = await page.locator("#chart").boundingBox();
+    const tipAt = async (f) => {
+      const L = await page.evaluate(() => ({ l: state.layout.pad.l, w: state.layout.pw }));
+      await page.mouse.move(box.x + L.l + f * L.w, box.y + box.height / 2);
+      await page.waitForSelector("#chart-tip:not([hidden])");
+      return page.textContent("#chart-tip");
+    };
+    const early = await tipAt(0.1), late = await tipAt(0.6);
+    const lOf = (t) => Number(t.match(/legitimacy L: ([\d.]+)/)[1]);
+    assert.equal(lOf(early), 0.9, early);
+    assert.ok(lOf(late) < 0.3, `L fell by step 180: ${late}`);
+    assert.ok(await pixelsOf(page, "chart", "#00796b") > 50, "the L line is drawn");
+    await page.uncheck('#series input[data-series="legitimacy"]');
+    await page.waitForFunction(() => /hidden: legitimacy/.test(document.getElementById("chart").getAttribute("aria-label")));
+    // An emergency in force is shaded until it is lifted, and the hover says so.
+    await load(page, "epstein-run2");
+    for (let i = 0; i < 3; i++) await page.click("#step");
+    await waitSteps(page, 3);
+    await page.click('button[data-on="state_of_emergency"]');
+    await page.waitForSelector('#event-log li[data-event="state_of_emergency"]');
+    for (let i = 0; i < 6; i++) await page.click("#step");
+    await waitSteps(page, 9);
+    const t = await tipAt(0.8);
+    assert.match(t, /in force: emergency/);
+    // Step while playing pauses, and says so (slowly: at full speed the run
+    // would reach its 500 steps first).
+    await page.selectOption("#speed", "5");
+    await page.click("#play");
+    await page.waitForFunction(() => document.getElementById("play").textContent.includes("Pause"));
+    await page.click("#step");
+    await page.waitForFunction(() => /Step paused the run/.test(document.getElementById("notice").textContent));
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("an open region's own counts are shown under the tiles", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await load(page, "belarus-2020");
+    await page.click("#step");
+    await waitSteps(page, 1);
+    await page.click('#regions button[data-region="1"]');
+    await page.waitForFunction(() => {
+      const name = document.querySelector('#regions button[data-region="1"]').firstChild.textContent;
+      return document.getElementById("region-counts").textContent.startsWith(name + ": ");
+    });
+    assert.match(await page.textContent("#region-counts"), /: \d+ active of \d+ free citizens \(\d+\.\d\d%\)/);
+    await load(page, "epstein-run1");
+    assert.equal(await page.isHidden("#region-counts"), true);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a country's regions over time: a strip of active shares scaled to the largest, with hover", { timeout: 90_000 }, async () => {
+  await withPage(async (page, errors) => {
+    assert.equal(await page.isHidden("#strip-box"), true, "no strip for a lattice");
+    await load(page, "kazakhstan-2022");
+    assert.equal(await page.isVisible("#strip-box"), true);
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await waitSteps(page, 40, 60_000);
+    await page.click("#play");
+    await page.waitForFunction(() => /largest share so far [1-9]\d*\.\d\d%/.test(document.getElementById("strip").getAttribute("aria-label")));
+    assert.ok(await pixelsOf(page, "strip", "#e0452b") > 0, "the largest share is full red");
+    await page.locator("#strip").scrollIntoViewIfNeeded();
+    const box = await page.locator("#strip").boundingBox();
+    await page.mouse.move(box.x + box.width - 20, box.y + 10);
+    await page.waitForSelector("#strip-tip:not([hidden])");
+    const names = await page.evaluate(() => state.info.regions);
+    const tip = await page.textContent("#strip-tip");
+    assert.ok(names.some((n) => tip.startsWith(n + ", step ")), tip);
+    assert.match(tip, /\(20\d\d-\d\d-\d\d \d\d:\d\d UTC\): \d+\.\d\d% active$/);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a slider's exact value can be typed; a bad one is refused with its range", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await page.click("#legitimacy-val button");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("0.456");
+    await page.keyboard.press("Enter");
+    await page.click("#step");
+    await page.waitForSelector('#event-log li[data-event="set"]');
+    assert.match(await page.textContent('#event-log li[data-event="set"]'), /legitimacy → 0\.456 \(slider\)/);
+    assert.equal(await page.textContent("#legitimacy-val"), "0.46");
+    // Out of range: refused on the page, with the range.
+    await page.click("#vision-val button");
+    await page.keyboard.press("Control+A");
+    await page.keyboard.type("25");
+    await page.keyboard.press("Enter");
+    assert.match(await page.textContent("#notice"), /Vision must be a number from 0 to 20, not "25"/);
+    await page.keyboard.press("Escape");
+    assert.equal(await page.$("#vision-val input"), null, "Escape closes the field");
+    // On a country the typed entry is off with its slider.
+    await load(page, "belarus-2020");
+    assert.equal(await page.isDisabled("#vision-val button"), true);
+    assert.equal(await page.isEnabled("#legitimacy-val button"), true);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a scenario chosen but not loaded stays chosen when the run is reset meanwhile", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    await page.selectOption("#scenario-picker", "epstein-run1");
+    await page.click("#step");
+    await waitSteps(page, 1);
+    await page.click("#reset");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) === 0);
+    await page.waitForTimeout(300);
+    assert.equal(await page.inputValue("#scenario-picker"), "epstein-run1", "the picker was not swapped back");
+    await page.click("#load");
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.startsWith("epstein-run1 "));
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a lattice run can be told where to stop; the stop survives Reset and is off on a country", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    assert.equal(await page.inputValue("#stop-at"), "500", "the scenario's own steps at first");
+    await page.fill("#stop-at", "0");
+    await page.press("#stop-at", "Enter");
+    assert.match(await page.textContent("#notice"), /whole number from 1/);
+    await page.fill("#stop-at", "6");
+    await page.press("#stop-at", "Enter");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await page.waitForFunction(() => /last step \(6,/.test(document.getElementById("notice").textContent));
+    assert.equal(await stepCount(page), 6);
+    await page.click("#reset");
+    await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) === 0);
+    assert.equal(await page.inputValue("#stop-at"), "6");
+    await load(page, "belarus-2020");
+    assert.equal(await page.isDisabled("#stop-at"), true);
     assert.deepEqual(errors, []);
   });
 });

@@ -301,7 +301,21 @@ pub fn load_any(name_or_path: &str, overrides: &[(String, String)]) -> Result<An
             }
         }
     }
-    Scenario::load(name_or_path, overrides).map(AnyScenario::Lattice)
+    Scenario::load(name_or_path, overrides)
+        .map(AnyScenario::Lattice)
+        .map_err(|e| {
+            // Either kind is accepted here: name the country built-ins too.
+            if e.to_string().contains("not a built-in (") {
+                let countries: Vec<&str> = COUNTRY_BUILTINS.iter().map(|b| b.0).collect();
+                ScenarioError::plain(format!(
+                    "unknown scenario {name_or_path:?}: not a built-in (lattices: {}; countries: {}) and not a file",
+                    builtin_names().join(", "),
+                    countries.join(", ")
+                ))
+            } else {
+                e
+            }
+        })
 }
 
 /// How the `set` fuzz target (fuzz/) and its regression test read one input:

@@ -179,3 +179,11 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn an_unknown_name_lists_the_built_ins_of_both_kinds() {
+    // `load_any` (unrest serve, unrest run) takes either kind: its error names both.
+    let e = unrest_scenario::load_any("nonexistent", &[]).unwrap_err().to_string();
+    assert!(e.contains("epstein-run2") && e.contains("kazakhstan-2022"), "{e}");
+    assert!(e.contains("belarus-2020") && e.contains("euromaidan-2014"), "{e}");
+}

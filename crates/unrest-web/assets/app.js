@@ -4,7 +4,8 @@
 
 const $ = (id) => document.getElementById(id);
 
-// Cell codes (protocol) -> colour and legend label.
+// Cell codes (protocol) -> colour and legend label. Codes 7 and 8 are Model
+// II's second ethnic group ("group B"), drawn in their own colours.
 const CELLS = [
   { code: 0, name: "empty", color: "#f4f3ef", legend: false },
   { code: 1, name: "quiet", color: "#5b8fd6" },
@@ -12,22 +13,29 @@ const CELLS = [
   { code: 3, name: "jailed (on site)", color: "#8a8a8a", rare: true },
   { code: 4, name: "police", color: "#1d1d1f" },
   { code: 5, name: "foreign forces", color: "#8d3fd1", rare: true },
-  { code: 6, name: "killed (last 10 steps)", color: "#f2b705", rare: true },
+  { code: 6, name: "killed (last 10 steps)", color: "#a36f00", rare: true },
+  { code: 7, name: "quiet, group B", color: "#3fa36b", group: true },
+  { code: 8, name: "active, group B", color: "#f08c1a", group: true },
 ];
 // States marked `rare` are listed in the legend only once a frame shows them
-// (jailed agents stay on their site only under some rules, and so on).
+// (jailed agents stay on their site only under some rules, and so on);
+// those marked `group` only in a run with two ethnic groups.
 const RGB = CELLS.map((c) => [1, 3, 5].map((i) => parseInt(c.color.slice(i, i + 2), 16)));
 
 // Chart series: index into a counts row [step, quiet, active, jailed, dead,
 // cops, arrests, kills, killed]; `dead` includes Model II's deaths from old
-// age, `killed` is the running total of killings.
+// age, `killed` is the running total of killings. `on`: drawn (the boxes
+// under the chart).
 const SERIES = [
-  { name: "quiet", idx: 1, color: "#5b8fd6" },
-  { name: "active", idx: 2, color: "#e0452b" },
-  { name: "jailed", idx: 3, color: "#8a8a8a" },
-  { name: "police", idx: 5, color: "#1d1d1f" },
-  { name: "killed", idx: 8, color: "#d4a000" },
+  { name: "quiet", idx: 1, color: "#5b8fd6", on: true },
+  { name: "active", idx: 2, color: "#e0452b", on: true },
+  { name: "jailed", idx: 3, color: "#8a8a8a", on: true },
+  { name: "police", idx: 5, color: "#1d1d1f", on: true },
+  { name: "killed", idx: 8, color: "#a36f00", on: true },
 ];
+// Legitimacy L over time (row[9]; the mean over constituencies on a
+// country), drawn on its own 0–1 axis at the right.
+const LEGIT = { name: "legitimacy L (right axis)", color: "#00796b", on: true };
 const CHART_CAP = 20000;
 
 const state = {
@@ -38,6 +46,7 @@ const state = {
   stride: 1,
   seenCells: {},
   events: [],
+  regionHistory: [],
   playing: false,
   policy: {},
   info: null,
@@ -160,25 +169,42 @@ function connect() {
 function onMessage(m) {
   if (m.type === "scenario") {
     state.generation = m.generation;
+    const before = state.info ? state.info.name : null;
     state.info = m.info;
     state.counts = [];
     state.stride = 1;
     state.seenCells = {};
-    for (const c of CELLS) {
-      const li = document.querySelector(`#legend li[data-code="${c.code}"]`);
-      if (li) li.hidden = !!c.rare;
-    }
+    drawLegend(m.legend, m.info);
     state.events = [];
+    state.regionHistory = [];
+    state.stripDirty = true;
+    $("strip-box").hidden = m.info.kind !== "country";
     $("event-log").replaceChildren();
-    $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}`;
+    $("scenario-title").textContent = `${m.info.name} — ${m.info.width}×${m.info.height}, seed ${m.info.seedText || m.info.seed}`;
     buildRegions(m.info);
     // A country's quiet count dwarfs its actives: log scale by default there.
     $("log-scale").checked = m.info.kind === "country";
+    // People are a choice only where one agent stands for more than one.
+    const ppa = m.info.people_per_agent || 1;
+    const people = $("units").querySelector('option[value="people"]');
+    people.disabled = ppa === 1;
+    people.textContent = ppa === 1 ? "people (1 agent = 1 person here)" : `people (1 agent = ${short(ppa)})`;
+    if ($("units").value === "people" && ppa === 1) $("units").value = "agents";
+    $("inspect").textContent = "Hover or tap a site to read its agent.";
+    state.tableDirty = true;
     $("scenario-desc").textContent = m.info.description;
     $("sampling").textContent = `Lattice: ${m.info.sampling}.`;
-    $("seed").value = m.info.seedText || m.info.seed;
+    // The stop step: a lattice's own (or the one set here); a country ends with its calendar.
+    const stop = $("stop-at");
+    const country = m.info.kind === "country";
+    stop.disabled = country;
+    if (!stop.dataset.help) stop.dataset.help = stop.title;
+    stop.title = country ? `${stop.dataset.help}. Off on a country: its run ends with its calendar.` : stop.dataset.help;
+    if (document.activeElement !== stop) stop.value = country ? "" : m.info.steps;
+    // Not while the user is typing a seed of their own.
+    if (document.activeElement !== $("seed")) $("seed").value = m.info.seedText || m.info.seed;
     $("upload-error").hidden = true;
-    followPicker(m.info.name);
+    followPicker(m.info.name, before);
     const r = state.restored;
     if (r) {
       state.restored = null;
@@ -200,6 +226,8 @@ function onMessage(m) {
     updateRegions(m);
     for (const n of m.notices) notice(n);
     state.chartDirty = true;
+  } else if (m.type === "inspect") {
+    showInspect(m.site);
   } else if (m.type === "error") {
     notice(m.message);
   }
@@ -228,11 +256,32 @@ function dateOf(step) {
   return Number.isNaN(t0) ? null : new Date(t0 + step * cal.step_hours * 3600e3);
 }
 
+// "2022-01-05 06:00" (UTC), or "" without a calendar.
+function dateText(step) {
+  const d = dateOf(step);
+  return d ? d.toISOString().slice(0, 16).replace("T", " ") : "";
+}
+
+// An event's label with its target regions and note, as the list and the
+// chart's hover text give it; its source goes on a line of its own.
+function eventText(e) {
+  let t = e.label;
+  if (e.regions && e.regions !== "all") t += ` [${e.regions}]`;
+  if (e.note) t += ` — ${e.note}`;
+  return t;
+}
+
 function addEvent(e) {
   state.events.push(e);
   const li = document.createElement("li");
-  const d = dateOf(e.step);
-  li.textContent = `step ${e.step}${d ? ` (${d.toISOString().slice(0, 16).replace("T", " ")})` : ""}: ${e.label}`;
+  const d = dateText(e.step);
+  li.textContent = `step ${e.step}${d ? ` (${d})` : ""}: ${eventText(e)}`;
+  if (e.source) {
+    const src = document.createElement("span");
+    src.className = "src";
+    src.textContent = `source: ${e.source}`;
+    li.appendChild(src);
+  }
   li.dataset.event = e.event;
   $("event-log").appendChild(li);
   li.scrollIntoView({ block: "nearest" });
@@ -245,7 +294,27 @@ function buildRegions(info) {
   box.replaceChildren();
   const country = info.kind === "country";
   box.hidden = !country;
-  for (const name of ["cop_density", "risk_aversion_scale", "vision"]) $(name).disabled = country;
+  for (const name of ["cop_density", "risk_aversion_scale", "vision"]) {
+    const input = $(name);
+    input.disabled = country;
+    const typed = $(`${name}-val`).querySelector("button");
+    if (typed) typed.disabled = country;
+    // A disabled control says why (its title is its tooltip).
+    if (!input.dataset.help) input.dataset.help = input.title;
+    input.title = country ? `${input.dataset.help}. Off on a country: the country model sets it per region.` : input.dataset.help;
+  }
+  $("disabled-why").hidden = !country;
+  $("region-counts").textContent = "";
+  $("region-counts").hidden = !country;
+  const key = $("heat-key");
+  key.hidden = !country;
+  if (country) {
+    key.replaceChildren("Tile colour: active share of free citizens, 0%");
+    const bar = document.createElement("span");
+    bar.className = "heat-bar";
+    bar.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => heat(0.2 * t * t)).join(", ")})`;
+    key.append(bar, "20% and more (square-root scale).");
+  }
   if (!country) return;
   info.regions.forEach((name, i) => {
     const b = document.createElement("button");
@@ -266,18 +335,30 @@ function heat(share) {
 }
 
 function updateRegions(m) {
+  // Each region's active share at this step, for the strip under the chart.
+  if (m.regions && m.regions.length && typeof m.step === "number") {
+    const h = state.regionHistory;
+    const last = h[h.length - 1];
+    const shares = m.regions.map((r) => r.share);
+    if (!last || last[0] !== m.step) h.push([m.step, shares]);
+    else last[1] = shares;
+    if (h.length > 4000) state.regionHistory = h.filter((_, i) => i % 2 === 0 || i === h.length - 1);
+    state.stripDirty = true;
+  }
   if (m.view) {
     $("sampling").textContent = `Lattice: ${m.view.sampling}.`;
-    if (state.info) $("scenario-title").textContent = `${state.info.name} — ${m.view.width}×${m.view.height}`;
+    if (state.info) $("scenario-title").textContent = `${state.info.name} — ${m.view.width}×${m.view.height}, seed ${state.info.seedText || state.info.seed}`;
   }
   const buttons = $("regions").querySelectorAll("button");
   (m.regions || []).forEach((r, i) => {
     const b = buttons[i];
     if (!b) return;
     b.style.background = heat(r.share);
-    b.style.color = r.share > 0.1 ? "#fff" : "";
+    // Black text stays above 4.5:1 on every tile colour, the darkest red too.
     b.querySelector("b").textContent = `${(100 * r.share).toFixed(1)}% active`;
+    b.setAttribute("aria-label", `${r.name}: ${(100 * r.share).toFixed(1)}% of ${r.free} free citizens active${m.view && m.view.region === i ? ", shown" : ""}`);
     const sel = !!m.view && m.view.region === i;
+    if (sel) $("region-counts").textContent = `${r.name}: ${r.active} active of ${r.free} free citizens (${(100 * r.share).toFixed(2)}%); the counts and chart are national`;
     b.classList.toggle("sel", sel);
     if (sel) b.setAttribute("aria-current", "true");
     else b.removeAttribute("aria-current");
@@ -304,6 +385,68 @@ function isHeld(name, v) {
   return true;
 }
 
+// A slider's readout is a button: press it to type an exact value.
+function showVal(name, text) {
+  const b = $(`${name}-val`).querySelector("button");
+  if (b) b.textContent = text;
+  else $(`${name}-val`).textContent = text;
+}
+
+// The readout's button opens a text field; Enter sends the value (checked
+// against the slider's range first), Escape or leaving the field cancels.
+function wireTyping(name) {
+  const out = $(`${name}-val`);
+  const slider = $(name);
+  const label = document.querySelector(`label[for="${name}"]`).textContent;
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "val";
+  b.title = `Type an exact value for ${label} (${slider.min} to ${slider.max})`;
+  out.replaceChildren(b);
+  b.onclick = () => {
+    if (slider.disabled) return;
+    const field = document.createElement("input");
+    field.type = "text";
+    field.inputMode = "decimal";
+    field.className = "val-entry";
+    field.setAttribute("aria-label", `${label}, a number from ${slider.min} to ${slider.max}`);
+    field.value = slider.value;
+    b.hidden = true;
+    out.appendChild(field);
+    field.focus();
+    field.select();
+    let open = true;
+    // Once: removing the field blurs it, which calls this again.
+    const close = () => {
+      if (!open) return;
+      open = false;
+      b.hidden = false;
+      field.remove();
+    };
+    field.addEventListener("blur", close);
+    field.addEventListener("keydown", (e) => {
+      if (e.key === "Escape") {
+        close();
+        b.focus();
+      } else if (e.key === "Enter") {
+        const raw = field.value.trim();
+        const v = Number(raw);
+        const [lo, hi] = [Number(slider.min), Number(slider.max)];
+        if (raw === "" || !Number.isFinite(v) || v < lo || v > hi) {
+          notice(`${label} must be a number from ${lo} to ${hi}, not "${raw.slice(0, 20)}"`);
+          return;
+        }
+        held[name] = { value: v, at: performance.now(), sent: true };
+        slider.value = v;
+        showVal(name, v.toFixed(name === "cop_density" ? 3 : 2));
+        send({ cmd: "set", param: name, value: v });
+        close();
+        b.focus();
+      }
+    });
+  };
+}
+
 function updateReadouts(m) {
   const last = state.counts[state.counts.length - 1];
   if (last) {
@@ -313,6 +456,13 @@ function updateReadouts(m) {
     $("count-jailed").textContent = last[3];
     $("count-dead").textContent = last[8];
     $("count-cops").textContent = last[5];
+    const d = dateText(last[0]);
+    $("date-now").textContent = d ? `${d} UTC` : "";
+    // The lattice for a screen reader: what it shows, in words.
+    if (state.info) {
+      const label = `lattice ${$("scenario-title").textContent}, step ${last[0]}: ${last[1]} quiet, ${last[2]} active, ${last[3]} jailed, ${last[5]} police, ${last[8]} killed. ${$("sampling").textContent}`;
+      $("lattice").setAttribute("aria-label", label);
+    }
   }
   $("play").textContent = state.playing ? "❚❚ Pause" : "▶ Play";
   $("play").classList.toggle("on", state.playing);
@@ -328,7 +478,8 @@ function updateReadouts(m) {
     if (name === "vision" && c.citizen_vision !== undefined && c.citizen_vision !== v) {
       shown += `→${Number(c.citizen_vision).toFixed(1)}`;
     }
-    $(`${name}-val`).textContent = shown;
+    showVal(name, shown);
+    input.setAttribute("aria-valuetext", shown);
   }
   for (const b of document.querySelectorAll("button.event[data-flag]")) {
     const on = !!state.policy[b.dataset.flag];
@@ -341,11 +492,25 @@ function updateReadouts(m) {
 
 function wireControls() {
   $("play").onclick = () => send({ cmd: state.playing ? "pause" : "play" });
-  $("step").onclick = () => send({ cmd: "step" });
+  $("step").onclick = () => {
+    const was = state.playing;
+    send({ cmd: "step" });
+    if (was) notice("Step paused the run: it advanced one step; press Play to go on");
+  };
   $("speed").onchange = (e) => {
     const v = e.target.value;
     send({ cmd: "speed", steps_per_second: v === "max" ? null : Number(v) });
   };
+  $("stop-at").addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    const raw = $("stop-at").value.trim();
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1e9) {
+      notice("the stop step must be a whole number from 1 to 1000000000");
+      return;
+    }
+    send({ cmd: "stop_at", step: Number(raw) });
+    notice(`the run stops at step ${raw}`);
+  });
   $("reset").onclick = () => {
     const raw = $("seed").value.trim();
     if (raw !== "" && !/^\d+$/.test(raw)) {
@@ -362,12 +527,13 @@ function wireControls() {
   for (const name of SLIDERS) {
     const input = $(name);
     let timer = null;
+    wireTyping(name);
     input.addEventListener("pointerdown", () => (dragging = name));
     input.addEventListener("pointerup", () => (dragging = null));
     input.addEventListener("input", () => {
       const value = Number(input.value);
       held[name] = { value, at: performance.now(), sent: false };
-      $(`${name}-val`).textContent = value.toFixed(name === "cop_density" ? 3 : 2);
+      showVal(name, value.toFixed(name === "cop_density" ? 3 : 2));
       clearTimeout(timer);
       timer = setTimeout(() => {
         send({ cmd: "set", param: name, value });
@@ -399,8 +565,70 @@ function wireControls() {
       ? state.info.description
       : `${o.title || o.value} — press Load to start it (now running: ${state.info.name}).`;
   };
-  window.addEventListener("resize", () => (state.chartDirty = true));
+  window.addEventListener("resize", () => {
+    state.chartDirty = true;
+    state.stripDirty = true;
+    if (state.lastFrame) drawFrame(state.lastFrame);
+  });
   $("log-scale").onchange = () => (state.chartDirty = true);
+  $("units").onchange = () => {
+    state.chartDirty = true;
+    state.tableDirty = true;
+  };
+  $("chart").addEventListener("mousemove", chartHover);
+  $("strip").addEventListener("mousemove", stripHover);
+  $("strip").addEventListener("mouseleave", () => ($("strip-tip").hidden = true));
+  $("chart").addEventListener("mouseleave", () => ($("chart-tip").hidden = true));
+  $("table-box").addEventListener("toggle", () => {
+    state.tableDirty = true;
+    state.tableAt = 0;
+  });
+  $("export-csv").onclick = () => download(`${baseName()}.csv`, new Blob([runCsv()], { type: "text/csv" }));
+  $("export-png").onclick = () => $("chart").toBlob((b) => b && download(`${baseName()}-chart.png`, b), "image/png");
+  $("export-svg").onclick = () => {
+    const c = $("chart");
+    const svg = new SvgContext(c.clientWidth, c.clientHeight);
+    plotChart(svg, c.clientWidth, c.clientHeight);
+    download(`${baseName()}-chart.svg`, new Blob([svg.toString()], { type: "image/svg+xml" }));
+  };
+  $("help-toggle").onclick = () => {
+    const open = $("help").hidden;
+    $("help").hidden = !open;
+    $("help-toggle").setAttribute("aria-expanded", String(open));
+  };
+  // Space plays or pauses, unless a control that uses Space has focus.
+  document.addEventListener("keydown", (e) => {
+    if (e.key !== " " || e.ctrlKey || e.altKey || e.metaKey) return;
+    const t = e.target;
+    if (t && t !== document.body && t.matches("button, input, select, textarea, summary, a, [contenteditable]")) return;
+    e.preventDefault();
+    $("play").click();
+  });
+  // Hover (or tap) a site to read its agent; at most one question in flight
+  // every 100 ms.
+  const lattice = $("lattice");
+  const ask = (ev) => {
+    const f = state.frameInfo;
+    if (!f) return;
+    const rect = lattice.getBoundingClientRect();
+    const cx = Math.floor(((ev.clientX - rect.left) / rect.width) * f.cols);
+    const cy = Math.floor(((ev.clientY - rect.top) / rect.height) * f.rows);
+    if (cx < 0 || cy < 0 || cx >= f.cols || cy >= f.rows) return;
+    const x = Math.min(f.width - 1, cx * f.block + (f.block >> 1));
+    const y = Math.min(f.height - 1, cy * f.block + (f.block >> 1));
+    const now = performance.now();
+    if (state.asked && state.asked.x === x && state.asked.y === y) return;
+    if (now - (state.askedAt || 0) < 100) return;
+    state.askedAt = now;
+    state.asked = { x, y };
+    if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify({ cmd: "inspect", x, y }));
+  };
+  lattice.addEventListener("mousemove", ask);
+  lattice.addEventListener("click", (ev) => {
+    state.asked = null;
+    state.askedAt = 0;
+    ask(ev);
+  });
   $("upload").onchange = async (e) => {
     const file = e.target.files[0];
     e.target.value = "";
@@ -464,9 +692,12 @@ async function uploadText(name, bytes, okNotice) {
 
 // The picker shows what runs: a built-in by its name, an upload as an entry
 // of its own (Load then starts the uploaded file again).
-function followPicker(name) {
+function followPicker(name, before) {
   const picker = $("scenario-picker");
   if (state.upload) return; // the upload's entry stays selected
+  // A choice the user made but has not loaded yet stays (a reset or
+  // reconnect must not swap it back under a pending Load).
+  if (before && picker.value !== before) return;
   if ([...picker.options].some((o) => o.value === name)) picker.value = name;
 }
 
@@ -490,11 +721,40 @@ function showUploadError(msg) {
 
 // ----- drawing ----------------------------------------------------------------
 
+// The hover readout of one site: its agent's state and traits.
+function showInspect(site) {
+  const el = $("inspect");
+  const f = state.frameInfo;
+  const where = `site (${site.x}, ${site.y})${f && f.block > 1 ? `, in a drawn cell of ${f.block}×${f.block} sites` : ""}`;
+  const a = site.agent;
+  if (!a) {
+    el.textContent = `${where}: empty`;
+    return;
+  }
+  if (a.kind !== "citizen") {
+    el.textContent = `${where}: ${a.kind}`;
+    return;
+  }
+  const n = (v) => Number(v).toFixed(3);
+  let t = `${where}: ${a.state} citizen${a.group ? `, group ${a.group}` : ""}${a.constituency !== undefined ? `, constituency ${a.constituency}` : ""}. `;
+  t += `Hardship H ${n(a.hardship)}, risk aversion R ${n(a.risk_aversion)}, grievance G = H(1 − L) = ${n(a.grievance)} at L ${n(a.legitimacy)}, threshold T ${n(a.threshold)}`;
+  if (a.jail_term_left !== undefined) t += `, ${a.jail_term_left} steps of jail left`;
+  el.textContent = t + ".";
+}
+
 const offscreen = document.createElement("canvas");
 
 function drawFrame(buf) {
   const dv = new DataView(buf);
   if (buf.byteLength < 28) return;
+  state.lastFrame = buf;
+  state.frameInfo = {
+    width: dv.getUint32(8, true),
+    height: dv.getUint32(12, true),
+    block: dv.getUint32(16, true),
+    cols: dv.getUint32(20, true),
+    rows: dv.getUint32(24, true),
+  };
   const cols = dv.getUint32(20, true);
   const rows = dv.getUint32(24, true);
   const cells = new Uint8Array(buf, 28);
@@ -519,7 +779,14 @@ function drawFrame(buf) {
   }
   octx.putImageData(img, 0, 0);
   const canvas = $("lattice");
-  const scale = Math.max(1, Math.floor(600 / Math.max(cols, rows)));
+  // A whole number of pixels per cell, as large as the panel allows (and
+  // the window's height, so the lattice fits on screen).
+  // With lattice and chart stacked beside the controls (a laptop window),
+  // the lattice leaves room for the top of the chart.
+  const stacked = window.innerWidth <= 1100 && window.innerWidth > 700;
+  const tall = stacked ? window.innerHeight * 0.55 : window.innerHeight - 120;
+  const room = Math.min(canvas.parentElement.clientWidth - 26, Math.max(240, tall), 1200);
+  const scale = Math.max(1, Math.floor(Math.max(room, 100) / Math.max(cols, rows)));
   if (canvas.width !== cols * scale || canvas.height !== rows * scale) {
     canvas.width = cols * scale;
     canvas.height = rows * scale;
@@ -531,6 +798,18 @@ function drawFrame(buf) {
 
 function drawChart() {
   requestAnimationFrame(drawChart);
+  const now = performance.now();
+  if (state.tableDirty && $("table-box").open && now - (state.tableAt || 0) > 1000) {
+    state.tableAt = now;
+    state.tableDirty = false;
+    fillTable();
+  }
+  // At most 5 redraws a second while playing; at once when paused.
+  if (state.stripDirty && (now - (state.stripAt || 0) > 200 || !state.playing)) {
+    state.stripAt = now;
+    state.stripDirty = false;
+    drawStrip();
+  }
   if (!state.chartDirty) return;
   state.chartDirty = false;
   const canvas = $("chart");
@@ -543,15 +822,128 @@ function drawChart() {
   const ctx = canvas.getContext("2d");
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, W, H);
+  state.layout = plotChart(ctx, W, H);
+  const aria = state.layout ? state.layout.aria : "counts over time: no data yet";
+  if (canvas.getAttribute("aria-label") !== aria) canvas.setAttribute("aria-label", aria);
+}
+
+// A country's regions × time: one row per region, one column per kept
+// step, coloured white to red by the region's active share scaled to the
+// largest share seen (the key says which), as the CLI's plot does.
+function drawStrip() {
+  const canvas = $("strip");
+  const h = state.regionHistory;
+  const names = (state.info && state.info.regions) || [];
+  if ($("strip-box").hidden || names.length === 0) return;
+  const dpr = window.devicePixelRatio || 1;
+  const W = canvas.clientWidth;
+  const rowH = Math.max(8, Math.min(16, Math.floor(320 / names.length)));
+  const padL = 110, padT = 4, padB = 22;
+  const H = padT + rowH * names.length + padB;
+  canvas.style.height = `${H}px`;
+  if (canvas.width !== Math.round(W * dpr) || canvas.height !== Math.round(H * dpr)) {
+    canvas.width = Math.round(W * dpr);
+    canvas.height = Math.round(H * dpr);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, W, H);
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = "#1d1d1f";
+  ctx.textAlign = "right";
+  names.forEach((n, i) => ctx.fillText(n.length > 17 ? n.slice(0, 16) + "…" : n, padL - 4, padT + rowH * i + rowH - 3));
+  let max = 0;
+  for (const [, sh] of h) for (const v of sh) max = Math.max(max, v);
+  const pw = W - padL - 6;
+  const s0 = h.length ? h[0][0] : 0, s1 = h.length ? Math.max(h[h.length - 1][0], s0 + 1) : 1;
+  const X = (st) => padL + ((st - s0) / (s1 - s0)) * pw;
+  for (let k = 0; k < h.length; k++) {
+    const [st, sh] = h[k];
+    const xa = X(st), xb = k + 1 < h.length ? X(h[k + 1][0]) : X(st) + Math.max(1, pw / Math.max(1, s1 - s0));
+    sh.forEach((v, i) => {
+      ctx.fillStyle = heat(max > 0 ? (0.2 * v) / max : 0);
+      ctx.fillRect(xa, padT + rowH * i, Math.max(1, xb - xa + 0.5), rowH - 1);
+    });
+  }
+  ctx.fillStyle = "#5f5f64";
+  ctx.textAlign = "left";
+  const d0 = dateText(s0), d1 = dateText(s1);
+  ctx.fillText(d0 || `step ${s0}`, padL, H - 6);
+  ctx.textAlign = "right";
+  ctx.fillText(d1 || `step ${s1}`, padL + pw, H - 6);
+  const pct = `${(100 * max).toFixed(2)}%`;
+  $("strip-key").textContent = `White 0%, full red the largest share so far: ${pct} (square-root scale). Hover for a region's share at a date.`;
+  canvas.setAttribute("aria-label", `active share by region over time; ${names.length} regions; largest share so far ${pct}`);
+  state.stripLayout = { padL, padT, rowH, pw, s0, s1, n: names.length };
+}
+
+function stripHover(ev) {
+  const L = state.stripLayout;
+  const tip = $("strip-tip");
+  const h = state.regionHistory;
+  if (!L || !h.length) return;
+  const rect = $("strip").getBoundingClientRect();
+  const px = ev.clientX - rect.left, py = ev.clientY - rect.top;
+  const i = Math.floor((py - L.padT) / L.rowH);
+  if (px < L.padL || i < 0 || i >= L.n) {
+    tip.hidden = true;
+    return;
+  }
+  const st = L.s0 + ((px - L.padL) / L.pw) * (L.s1 - L.s0);
+  let k = 0;
+  while (k + 1 < h.length && h[k + 1][0] <= st) k++;
+  const d = dateText(h[k][0]);
+  tip.textContent = `${state.info.regions[i]}, step ${h[k][0]}${d ? ` (${d} UTC)` : ""}: ${(100 * h[k][1][i]).toFixed(2)}% active`;
+  tip.hidden = false;
+  tip.style.left = `${Math.max(0, Math.min(px + 12, rect.width - tip.offsetWidth))}px`;
+  tip.style.top = `${Math.max(0, py + 12)}px`;
+}
+
+// The chart's units: a count as agents, as people (agents × the scenario's
+// scale) or as a share of citizens (quiet + active + jailed) in percent.
+function units() {
+  const ppa = (state.info && state.info.people_per_agent) || 1;
+  const u = $("units").value;
+  if (u === "people" && ppa !== 1) {
+    return { value: (row, i) => row[i] * ppa, title: `people (agents × ${short(ppa)})`, fmt: short, min: 10 };
+  }
+  if (u === "share") {
+    return {
+      value: (row, i) => {
+        const c = row[1] + row[2] + row[3];
+        return c > 0 ? (100 * row[i]) / c : 0;
+      },
+      title: "% of citizens (quiet + active + jailed)",
+      fmt: (v) => `${Number(v.toPrecision(3))}%`,
+      min: 1,
+    };
+  }
+  return {
+    value: (row, i) => row[i],
+    title: ppa !== 1 ? `agents (1 agent = ${short(ppa)} people)` : "agents",
+    fmt: short,
+    min: 10,
+  };
+}
+
+// Draws the chart on `ctx` (a canvas's, or the SVG recorder's) of W × H
+// CSS pixels; returns its layout for the hover readout, or null if empty.
+function plotChart(ctx, W, H) {
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, W, H);
   const data = state.counts;
-  if (data.length === 0) return;
+  if (data.length === 0) return null;
   const x0 = data[0][0], x1 = Math.max(data[data.length - 1][0], x0 + 10);
+  const u = units();
+  const shown = SERIES.filter((s) => s.on);
   ctx.font = "11px system-ui, sans-serif";
   // Event labels go on the first of up to LABEL_ROWS rows where they do not
   // overlap an earlier one; a label with no room is left out (its line stays,
-  // and the list under the chart has it).
+  // the hover text and the list under the chart have it).
   const LABEL_ROWS = 4;
-  const padL = 66, padR = 10;
+  const legit = LEGIT.on && data.length > 0 && data[0].length > 9;
+  const padL = 66, padR = legit ? 40 : 10;
   const Xl = (step) => padL + ((step - x0) / (x1 - x0)) * (W - padL - padR);
   const rowEnd = [];
   const labels = [];
@@ -568,8 +960,8 @@ function drawChart() {
   }
   const pad = { l: padL, r: padR, t: 14 + 12 * Math.max(1, rowEnd.length), b: 38 };
   const pw = W - pad.l - pad.r, ph = H - pad.t - pad.b;
-  let ymax = 10;
-  for (const row of data) for (const s of SERIES) ymax = Math.max(ymax, row[s.idx]);
+  let ymax = u.min;
+  for (const row of data) for (const s of shown) ymax = Math.max(ymax, u.value(row, s.idx));
   ymax = niceCeil(ymax);
   const X = (step) => pad.l + ((step - x0) / (x1 - x0)) * pw;
   // Log scale: log10(1 + v), so 0 stays at the bottom and small counts
@@ -580,18 +972,18 @@ function drawChart() {
 
   // Axes and grid.
   ctx.strokeStyle = "#e4e2dc";
-  ctx.fillStyle = "#6b6b70";
-  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = "#5f5f64";
   ctx.lineWidth = 1;
   const ticks = [];
-  if (log) for (let v = 1; v <= ymax; v *= 10) ticks.push(v === 1 ? 0 : v);
-  else for (let k = 0; k <= 4; k++) ticks.push((ymax * k) / 4);
+  if (log) {
+    ticks.push(0);
+    for (let v = u.min === 1 ? 0.1 : 10; v <= ymax * 1.0001; v *= 10) ticks.push(v);
+  } else for (let k = 0; k <= 4; k++) ticks.push((ymax * k) / 4);
   for (const v of ticks) {
     const y = Y(v);
     ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(pad.l + pw, y); ctx.stroke();
-    ctx.textAlign = "right"; ctx.fillText(short(v), pad.l - 4, y + 4);
+    ctx.textAlign = "right"; ctx.fillText(u.fmt(v), pad.l - 4, y + 4);
   }
-  ctx.textAlign = "center";
   const dated = !!dateOf(0);
   const spanH = dated ? (x1 - x0) * state.info.calendar.step_hours : 0;
   for (let k = 0; k <= 5; k++) {
@@ -608,11 +1000,8 @@ function drawChart() {
   ctx.textAlign = "center";
   // Axis titles, with units.
   const cal = state.info && state.info.calendar;
-  const ppa = (state.info && state.info.people_per_agent) || 1;
   const xTitle = cal ? `date (UTC), end of step; one step = ${cal.step_hours} h` : "step";
-  const yTitle = (ppa !== 1 ? `agents (1 agent = ${short(ppa)} people)` : "agents") + (log ? ", log scale" : "");
-  const aria = `counts over time; x axis: ${xTitle}; y axis: ${yTitle}`;
-  if (canvas.getAttribute("aria-label") !== aria) canvas.setAttribute("aria-label", aria);
+  const yTitle = u.title + (log ? ", log scale" : "");
   ctx.fillText(xTitle, pad.l + pw / 2, H - 6);
   ctx.save();
   ctx.translate(12, pad.t + ph / 2);
@@ -620,11 +1009,20 @@ function drawChart() {
   ctx.fillText(yTitle, 0, 0);
   ctx.restore();
 
+  // Policies in force: a light band from the event that starts one to the
+  // one that ends it (or to now), behind the lines.
+  const last = data[data.length - 1][0];
+  for (const b of policyBands(last)) {
+    const xa = X(Math.max(b.from, x0)), xb = X(Math.min(b.to, x1));
+    if (xb <= xa) continue;
+    ctx.fillStyle = b.color;
+    ctx.fillRect(xa, pad.t, xb - xa, ph);
+  }
   // Fired events: dashed vertical lines with their labels.
   ctx.save();
   ctx.setLineDash([4, 3]);
   ctx.strokeStyle = "#8d3fd1";
-  ctx.fillStyle = "#8d3fd1";
+  ctx.fillStyle = "#6a2aa3";
   ctx.textAlign = "left";
   for (const { e, lx, r } of labels) {
     const x = X(e.step);
@@ -636,19 +1034,47 @@ function drawChart() {
   // Series; long histories are thinned to about one point per pixel.
   const stride = Math.max(1, Math.floor(data.length / pw));
   ctx.lineWidth = 1.5;
-  for (const s of SERIES) {
+  for (const s of shown) {
     ctx.strokeStyle = s.color;
     ctx.beginPath();
     for (let i = 0; i < data.length; i += stride) {
       const row = data[i];
-      if (i === 0) ctx.moveTo(X(row[0]), Y(row[s.idx]));
-      else ctx.lineTo(X(row[0]), Y(row[s.idx]));
+      if (i === 0) ctx.moveTo(X(row[0]), Y(u.value(row, s.idx)));
+      else ctx.lineTo(X(row[0]), Y(u.value(row, s.idx)));
     }
     ctx.stroke();
   }
-  // Key.
+  // Legitimacy on its own axis, 0 to 1, at the right.
+  if (legit) {
+    const YL = (v) => pad.t + ph - v * ph;
+    ctx.fillStyle = LEGIT.color;
+    ctx.textAlign = "left";
+    for (const v of [0, 0.5, 1]) ctx.fillText(`L ${v}`, pad.l + pw + 4, YL(v) + 4);
+    ctx.strokeStyle = LEGIT.color;
+    ctx.lineWidth = 1.5;
+    ctx.save();
+    ctx.setLineDash([6, 2]);
+    ctx.beginPath();
+    for (let i = 0; i < data.length; i += stride) {
+      const r = data[i];
+      if (i === 0) ctx.moveTo(X(r[0]), YL(r[9]));
+      else ctx.lineTo(X(r[0]), YL(r[9]));
+    }
+    const end = data[data.length - 1];
+    ctx.lineTo(X(end[0]), YL(end[9]));
+    ctx.stroke();
+    ctx.restore();
+  }
+  // Key, on a white ground so lines under it do not cross its text.
+  const keyed = legit ? [...shown, LEGIT] : shown;
+  let kw = 0;
+  for (const s of keyed) kw += 20 + ctx.measureText(s.name).width;
+  if (keyed.length) {
+    ctx.fillStyle = "rgba(255, 255, 255, 0.9)";
+    ctx.fillRect(pad.l + 2, pad.t + 1, Math.min(kw + 6, pw - 4), 12);
+  }
   let kx = pad.l + 6;
-  for (const s of SERIES) {
+  for (const s of keyed) {
     ctx.fillStyle = s.color;
     ctx.fillRect(kx, pad.t + 4, 10, 3);
     ctx.fillStyle = "#1d1d1f";
@@ -656,6 +1082,225 @@ function drawChart() {
     ctx.fillText(s.name, kx + 13, pad.t + 9);
     kx += 20 + ctx.measureText(s.name).width;
   }
+  const hidden = [...SERIES, LEGIT].filter((s) => !s.on).map((s) => s.name);
+  const aria = `counts over time; x axis: ${xTitle}; y axis: ${yTitle}; series: ${shown.map((s) => s.name).join(", ") || "none"}${hidden.length ? `; hidden: ${hidden.join(", ")}` : ""}`;
+  return { x0, x1, pad, pw, ph, X, u, shown, aria };
+}
+
+// Which event starts and which ends a policy that stays in force, with the
+// band colour it gets on the chart (page events and a country's own kinds).
+const POLICY_SPANS = [
+  { on: ["state_of_emergency", "emergency"], off: ["lift_emergency", "emergency_end"], color: "rgba(224, 69, 43, 0.08)", name: "emergency" },
+  { on: ["internet_shutdown"], off: ["internet_restored", "internet_restore"], color: "rgba(29, 29, 31, 0.07)", name: "internet shutdown" },
+  { on: ["lethal_force"], off: ["end_lethal_force", "lethal_force_end"], color: "rgba(163, 111, 0, 0.10)", name: "lethal force" },
+  { on: ["foreign_troops_in"], off: ["foreign_troops_out"], color: "rgba(141, 63, 209, 0.07)", name: "foreign troops" },
+];
+
+// The spans in force, from the fired events: [{from, to, color, name}].
+function policyBands(last) {
+  const out = [];
+  for (const p of POLICY_SPANS) {
+    let open = null;
+    for (const e of state.events) {
+      if (p.on.includes(e.event) && open === null) open = e.step;
+      else if (p.off.includes(e.event) && open !== null) {
+        out.push({ from: open, to: e.step, color: p.color, name: p.name });
+        open = null;
+      }
+    }
+    if (open !== null) out.push({ from: open, to: last, color: p.color, name: p.name });
+  }
+  return out;
+}
+
+// The hover readout of the chart: the counts at the step under the cursor
+// and the events marked within a few pixels, with their notes and sources.
+function chartHover(ev) {
+  const L = state.layout;
+  const tip = $("chart-tip");
+  if (!L || state.counts.length === 0) {
+    tip.hidden = true;
+    return;
+  }
+  const rect = $("chart").getBoundingClientRect();
+  const px = ev.clientX - rect.left, py = ev.clientY - rect.top;
+  if (px < L.pad.l - 4 || px > L.pad.l + L.pw + 4) {
+    tip.hidden = true;
+    return;
+  }
+  const step = L.x0 + ((px - L.pad.l) / L.pw) * (L.x1 - L.x0);
+  // The kept row nearest that step (rows are in step order).
+  const c = state.counts;
+  let lo = 0, hi = c.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (c[mid][0] < step) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo > 0 && Math.abs(c[lo - 1][0] - step) < Math.abs(c[lo][0] - step)) lo--;
+  const row = c[lo];
+  tip.replaceChildren();
+  const head = document.createElement("div");
+  const d = dateText(row[0]);
+  head.append(Object.assign(document.createElement("b"), { textContent: `step ${row[0]}` }), d ? ` (${d} UTC)` : "");
+  tip.appendChild(head);
+  for (const s of L.shown) {
+    const line = document.createElement("div");
+    line.textContent = `${s.name}: ${L.u.fmt(L.u.value(row, s.idx))}`;
+    line.style.color = s.name === "quiet" ? "#2d64b3" : s.name === "active" ? "#c2321a" : s.name === "killed" ? "#8a5f00" : "#1d1d1f";
+    tip.appendChild(line);
+  }
+  if (LEGIT.on && row.length > 9) {
+    const line = document.createElement("div");
+    line.textContent = `legitimacy L: ${Number(row[9]).toFixed(3)}`;
+    line.style.color = LEGIT.color;
+    tip.appendChild(line);
+  }
+  const inForce = policyBands(c[c.length - 1][0]).filter((b) => b.from <= row[0] && row[0] < b.to).map((b) => b.name);
+  if (inForce.length) tip.appendChild(Object.assign(document.createElement("div"), { textContent: `in force: ${inForce.join(", ")}` }));
+  const near = state.events.filter((e) => Math.abs(L.X(e.step) - px) <= 5);
+  for (const e of near.slice(0, 6)) {
+    const line = document.createElement("div");
+    line.className = "ev";
+    const dd = dateText(e.step);
+    line.textContent = `step ${e.step}${dd ? ` (${dd})` : ""}: ${eventText(e)}${e.source ? ` (source: ${e.source})` : ""}`;
+    tip.appendChild(line);
+  }
+  if (near.length > 6) tip.appendChild(Object.assign(document.createElement("div"), { textContent: `and ${near.length - 6} more (see the list below)` }));
+  tip.hidden = false;
+  // Beside the cursor, inside the chart.
+  const tw = tip.offsetWidth, th = tip.offsetHeight;
+  tip.style.left = `${Math.max(0, Math.min(px + 12, rect.width - tw))}px`;
+  tip.style.top = `${Math.max(0, Math.min(py + 12, rect.height - th))}px`;
+}
+
+// A canvas-like recorder that writes what plotChart draws as SVG (the
+// subset plotChart uses: paths, rectangles, text, dashes, translate/rotate).
+class SvgContext {
+  constructor(W, H) {
+    this.W = W;
+    this.H = H;
+    this.parts = [];
+    this.fillStyle = "#000";
+    this.strokeStyle = "#000";
+    this.lineWidth = 1;
+    this.font = "11px system-ui, sans-serif";
+    this.textAlign = "start";
+    this.dash = [];
+    this.tf = [];
+    this.stack = [];
+    this.d = "";
+    this.measure = document.createElement("canvas").getContext("2d");
+  }
+  save() {
+    const { fillStyle, strokeStyle, lineWidth, font, textAlign, dash } = this;
+    this.stack.push({ fillStyle, strokeStyle, lineWidth, font, textAlign, dash, tf: this.tf.slice() });
+  }
+  restore() {
+    Object.assign(this, this.stack.pop());
+  }
+  translate(x, y) { this.tf.push(`translate(${x} ${y})`); }
+  rotate(a) { this.tf.push(`rotate(${(a * 180) / Math.PI})`); }
+  setLineDash(d) { this.dash = d; }
+  measureText(t) { this.measure.font = this.font; return this.measure.measureText(t); }
+  beginPath() { this.d = ""; }
+  moveTo(x, y) { this.d += `M${x.toFixed(1)} ${y.toFixed(1)}`; }
+  lineTo(x, y) { this.d += `L${x.toFixed(1)} ${y.toFixed(1)}`; }
+  attrs() { return this.tf.length ? ` transform="${this.tf.join(" ")}"` : ""; }
+  stroke() {
+    const dash = this.dash.length ? ` stroke-dasharray="${this.dash.join(" ")}"` : "";
+    this.parts.push(`<path d="${this.d}" fill="none" stroke="${this.strokeStyle}" stroke-width="${this.lineWidth}"${dash}${this.attrs()}/>`);
+  }
+  fillRect(x, y, w, h) { this.parts.push(`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="${this.fillStyle}"${this.attrs()}/>`); }
+  fillText(t, x, y) {
+    const anchor = { left: "start", start: "start", center: "middle", right: "end", end: "end" }[this.textAlign] || "start";
+    const size = parseFloat(this.font) || 11;
+    const esc = String(t).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    this.parts.push(`<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" font-family="system-ui, sans-serif" font-size="${size}" text-anchor="${anchor}" fill="${this.fillStyle}"${this.attrs()}>${esc}</text>`);
+  }
+  toString() {
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${this.W}" height="${this.H}" viewBox="0 0 ${this.W} ${this.H}">${this.parts.join("")}</svg>`;
+  }
+}
+
+// ----- export -----------------------------------------------------------------
+
+function download(name, blob) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
+function baseName() {
+  const name = (state.info && state.info.name) || "unrest";
+  return `${name.replace(/[^A-Za-z0-9_.-]+/g, "_")}-seed${(state.info && state.info.seedText) || ""}`;
+}
+
+const csvField = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+
+// The kept counts (with the date on a country, and people when one agent
+// stands for more), then the fired events, as CSV text.
+function runCsv() {
+  const ppa = (state.info && state.info.people_per_agent) || 1;
+  const dated = !!dateOf(0);
+  const fields = ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy"];
+  const head = [...(dated ? ["step", "date"] : ["step"]), ...fields.slice(1)];
+  if (ppa !== 1) head.push("people_per_agent");
+  const lines = [`# ${state.info ? state.info.name : ""} seed ${state.info ? state.info.seedText : ""}; counts in agents${state.stride > 1 ? `; thinned to every ${state.stride}th step` : ""}`];
+  lines.push(head.join(","));
+  for (const r of state.counts) {
+    const out = [r[0]];
+    if (dated) out.push(dateOf(r[0]).toISOString().slice(0, 19));
+    out.push(...r.slice(1));
+    if (ppa !== 1) out.push(ppa);
+    lines.push(out.join(","));
+  }
+  lines.push("");
+  lines.push("# events");
+  lines.push("step,event,label,regions,note,source");
+  for (const e of state.events) lines.push([e.step, e.event, e.label, e.regions || "", e.note || "", e.source || ""].map(csvField).join(","));
+  return lines.join("\n") + "\n";
+}
+
+// The data table: up to 40 evenly spaced kept rows and the latest.
+function fillTable() {
+  const table = $("data-table");
+  const u = units();
+  const dated = !!dateOf(0);
+  const head = document.createElement("tr");
+  for (const h of [dated ? "date (UTC)" : "step", ...SERIES.map((s) => s.name), "legitimacy L"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = h;
+    head.appendChild(th);
+  }
+  table.tHead.replaceChildren(head);
+  const c = state.counts;
+  const pick = [];
+  const n = Math.min(40, c.length);
+  for (let k = 0; k < n; k++) pick.push(Math.round((k * (c.length - 1)) / Math.max(1, n - 1)));
+  const rows = [...new Set(pick)].map((i) => {
+    const r = c[i];
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = dated ? `${dateText(r[0])} (step ${r[0]})` : r[0];
+    tr.appendChild(th);
+    for (const s of SERIES) {
+      const td = document.createElement("td");
+      td.textContent = u.fmt(u.value(r, s.idx));
+      tr.appendChild(td);
+    }
+    const td = document.createElement("td");
+    td.textContent = r.length > 9 ? Number(r[9]).toFixed(3) : "";
+    tr.appendChild(td);
+    return tr;
+  });
+  table.tBodies[0].replaceChildren(...rows);
 }
 
 // 1234567 -> "1.23M", 25000 -> "25k": y labels fit the margin at any size.
@@ -674,22 +1319,52 @@ function niceCeil(v) {
   return 10 * p;
 }
 
-function drawLegend() {
+// The lattice's legend: the states the server says it draws (`legend`),
+// group B's only in a run with two groups, rare ones once a frame has them.
+function drawLegend(legend, info) {
   const ul = $("legend");
+  ul.replaceChildren();
+  const codes = legend ? legend.map((l) => l.code) : CELLS.map((c) => c.code);
+  const groups = info && info.groups === 2;
   for (const c of CELLS) {
-    if (c.legend === false) continue;
+    if (c.legend === false || !codes.includes(c.code)) continue;
+    if (c.group && !groups) continue;
     const li = document.createElement("li");
     li.dataset.code = c.code;
-    li.hidden = !!c.rare;
+    li.hidden = !!c.rare && !state.seenCells[c.code];
     const sw = document.createElement("i");
     sw.style.background = c.color;
-    li.append(sw, c.name);
+    let name = c.name;
+    if (groups && (c.code === 1 || c.code === 2)) name += ", group A";
+    li.append(sw, name);
     ul.appendChild(li);
   }
 }
 
+// The boxes that show or hide each chart series.
+function buildSeriesBoxes() {
+  const box = $("series");
+  for (const s of [...SERIES, LEGIT]) {
+    const label = document.createElement("label");
+    label.title = `show or hide ${s.name} on the chart`;
+    const cb = document.createElement("input");
+    cb.type = "checkbox";
+    cb.checked = s.on;
+    cb.dataset.series = s === LEGIT ? "legitimacy" : s.name;
+    cb.onchange = () => {
+      s.on = cb.checked;
+      state.chartDirty = true;
+    };
+    const sw = document.createElement("i");
+    sw.style.background = s.color;
+    label.append(cb, sw, s.name);
+    box.appendChild(label);
+  }
+}
+
 async function main() {
-  drawLegend();
+  drawLegend(null, null);
+  buildSeriesBoxes();
   wireControls();
   requestAnimationFrame(drawChart);
   try {

@@ -322,7 +322,19 @@ pub enum ClientMsg {
     Region {
         index: usize,
     },
+    /// Stop a lattice run at `step` (1 to [`MAX_STOP_STEP`]).
+    StopAt {
+        step: u64,
+    },
+    /// Read the agent on site (`x`, `y`) of the drawn lattice.
+    Inspect {
+        x: u32,
+        y: u32,
+    },
 }
+
+/// Latest step a page may ask a lattice run to stop at.
+pub const MAX_STOP_STEP: u64 = 1_000_000_000;
 
 /// Largest WebSocket message accepted from a page; commands are tiny and
 /// scenario files go through the upload endpoint.
@@ -369,6 +381,8 @@ fn parse_command(app: &App, text: &str) -> Result<Command, String> {
             Some("fire") => &["event"],
             Some("load") => &["scenario"],
             Some("region") => &["index"],
+            Some("inspect") => &["x", "y"],
+            Some("stop_at") => &["step"],
             _ => &[],
         };
         if let Some(k) = obj.keys().find(|k| *k != "cmd" && !allowed.contains(&k.as_str())) {
@@ -400,6 +414,13 @@ fn parse_command(app: &App, text: &str) -> Result<Command, String> {
             Command::Load(Box::new(s))
         }
         ClientMsg::Region { index } => Command::Region(index),
+        ClientMsg::Inspect { x, y } => Command::Inspect { x, y, reply: None },
+        ClientMsg::StopAt { step } if (1..=MAX_STOP_STEP).contains(&step) => Command::StopAt(step),
+        ClientMsg::StopAt { step } => {
+            return Err(format!(
+                "the stop step must be between 1 and {MAX_STOP_STEP}, not {step}"
+            ))
+        }
     })
 }
 
@@ -421,8 +442,32 @@ async fn serve_socket(mut socket: WebSocket, app: &App, session: &Session) {
         tokio::select! {
             incoming = socket.recv() => {
                 let reply = match incoming {
-                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                    None | Some(Err(_)) => return,
+                    // The library queues the close frame's echo and writes it
+                    // on the next read: read once more so it goes out.
+                    Some(Ok(Message::Close(_))) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(1), socket.recv()).await;
+                        return;
+                    }
                     Some(Ok(Message::Text(text))) => match parse_command(app, text.as_str()) {
+                        Ok(Command::Inspect { x, y, .. }) => {
+                            let (tx, rx) = tokio::sync::oneshot::channel();
+                            match session.send(Command::Inspect { x, y, reply: Some(tx) }) {
+                                Ok(()) => match tokio::time::timeout(Duration::from_secs(5), rx).await {
+                                    Ok(Ok(Ok(v))) => {
+                                        let msg = json!({ "type": "inspect", "site": v }).to_string();
+                                        if socket.send(Message::Text(msg.into())).await.is_err() {
+                                            return;
+                                        }
+                                        None
+                                    }
+                                    Ok(Ok(Err(e))) => Some(e),
+                                    _ => Some("the simulation did not answer in time".to_string()),
+                                },
+                                Err(e @ crate::session::SendError::Busy) => Some(e.message()),
+                                Err(crate::session::SendError::Gone) => return,
+                            }
+                        }
                         Ok(cmd) => match session.send(cmd) {
                             Ok(()) => None,
                             Err(e @ crate::session::SendError::Busy) => Some(e.message()),
@@ -482,7 +527,7 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
             "generation": p.generation,
             "info": info,
             "legend": legend,
-            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed"],
+            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy"],
         });
         out.push(Message::Text(m.to_string().into()));
     }
@@ -534,10 +579,11 @@ mod tests {
         }
     }
 
-    const CMDS: [&str; 12] = [
-        "play", "pause", "step", "speed", "reset", "set", "fire", "load", "region", "dance", "", "PLAY",
+    const CMDS: [&str; 13] = [
+        "play", "pause", "step", "speed", "reset", "set", "fire", "load", "region", "stop_at", "dance", "", "PLAY",
     ];
-    const FIELDS: [&str; 9] = [
+    const FIELDS: [&str; 10] = [
+        "step",
         "steps_per_second",
         "seed",
         "param",

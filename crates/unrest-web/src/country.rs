@@ -107,6 +107,7 @@ impl LiveModel for CountrySim {
                 step_hours: self.country.calendar().step_hours,
             }),
             people_per_agent: self.country.spec().scale,
+            groups: 1,
         }
     }
 
@@ -277,10 +278,28 @@ impl LiveModel for CountrySim {
         let out = new
             .iter()
             .filter(|e| e.origin != "api")
-            .map(|e| FiredEvent {
-                step: e.step,
-                event: e.kind.to_string(),
-                label: format!("{} ({})", e.kind.replace('_', " "), e.origin),
+            .map(|e| {
+                // A dated event's source is in the scenario file, not in the
+                // fired record: found by its kind and note.
+                let source = (e.origin == "timeline")
+                    .then(|| {
+                        self.scenario
+                            .spec
+                            .events
+                            .iter()
+                            .find(|s| s.note == e.note && s.action.kind() == e.kind)
+                            .map(|s| s.source.clone())
+                    })
+                    .flatten()
+                    .filter(|s| !s.is_empty());
+                FiredEvent {
+                    step: e.step,
+                    event: e.kind.to_string(),
+                    label: format!("{} ({})", e.kind.replace('_', " "), e.origin),
+                    note: Some(e.note.clone()).filter(|n| !n.is_empty()),
+                    source,
+                    regions: Some(e.regions.clone()).filter(|r| !r.is_empty()),
+                }
             })
             .collect();
         self.seen_fired = fired.len();
@@ -292,6 +311,11 @@ impl LiveModel for CountrySim {
             Some(w) => draw_world(w, &VecDeque::new()),
             None => crate::sim::encode_cells(0, 1, 1, |_| crate::sim::Cell::Empty),
         }
+    }
+
+    fn inspect(&self, x: u32, y: u32) -> Result<serde_json::Value, String> {
+        let w = self.country.world(self.region).ok_or("this region has no lattice")?;
+        crate::sim::inspect_world(w, x, y)
     }
 }
 

@@ -41,6 +41,15 @@ pub enum Command {
     Load(Box<AnyScenario>),
     /// Draw this region's lattice (country scenarios).
     Region(usize),
+    /// Stop a lattice run at this step.
+    StopAt(u64),
+    /// Read the agent on a site of the drawn lattice; the answer goes to the
+    /// asking tab only (the WebSocket task fills in the channel).
+    Inspect {
+        x: u32,
+        y: u32,
+        reply: Option<tokio::sync::oneshot::Sender<Result<serde_json::Value, String>>>,
+    },
 }
 
 /// The state a session publishes for its tabs.
@@ -312,6 +321,7 @@ fn slider_event(step: u64, control: Control, value: f64) -> FiredEvent {
         step,
         event: "set".into(),
         label: format!("{name} → {} (slider)", (value * 1000.0).round() / 1000.0),
+        ..FiredEvent::default()
     }
 }
 
@@ -372,7 +382,7 @@ fn run_session(
                         fires_this_step = 0;
                         slider_events(&mut moved, model.counts().step, &mut new_events);
                         match model.step() {
-                            Some(c) => new_counts.push(row(&c, model.killed())),
+                            Some(c) => new_counts.push(row(&c, model.killed(), model.legitimacy())),
                             None => notices.push(model.end_notice()),
                         }
                         new_events.extend(model.take_events());
@@ -383,6 +393,18 @@ fn run_session(
                         }
                     }
                     Command::Speed(s) => speed = s,
+                    Command::StopAt(n) => {
+                        if let Err(e) = model.set_last_step(n) {
+                            notices.push(e);
+                        }
+                    }
+                    Command::Inspect { x, y, reply } => {
+                        if let Some(tx) = reply {
+                            let _ = tx.send(model.inspect(x, y));
+                        }
+                        // Nothing changed: no update for the tabs.
+                        changed = fresh;
+                    }
                     Command::Reset(seed) => {
                         match model.reset(seed) {
                             Ok(()) => {
@@ -429,7 +451,7 @@ fn run_session(
             fires_this_step = 0;
             slider_events(&mut moved, model.counts().step, &mut new_events);
             match model.step() {
-                Some(c) => new_counts.push(row(&c, model.killed())),
+                Some(c) => new_counts.push(row(&c, model.killed(), model.legitimacy())),
                 None => {
                     playing = false;
                     notices.push(model.end_notice());
@@ -456,7 +478,7 @@ fn run_session(
             p.history.clear();
             p.events.clear();
             p.events_dropped = 0;
-            p.history.push(row(&model.counts(), model.killed()));
+            p.history.push(row(&model.counts(), model.killed(), model.legitimacy()));
             new_counts.clear();
             fresh = false;
         }

@@ -52,10 +52,14 @@ pub enum Cell {
     Police = 4,
     Foreign = 5,
     Killed = 6,
+    /// Model II's second ethnic group ("Green"), quiet and active: drawn
+    /// apart from the first so segregation and cleansing show.
+    QuietB = 7,
+    ActiveB = 8,
 }
 
 impl Cell {
-    pub const ALL: [Cell; 7] = [
+    pub const ALL: [Cell; 9] = [
         Cell::Empty,
         Cell::Quiet,
         Cell::Active,
@@ -63,6 +67,8 @@ impl Cell {
         Cell::Police,
         Cell::Foreign,
         Cell::Killed,
+        Cell::QuietB,
+        Cell::ActiveB,
     ];
 
     /// How strongly a state claims a downsampled cell: rare, telling states
@@ -71,9 +77,9 @@ impl Cell {
     fn salience(self) -> u32 {
         match self {
             Cell::Empty => 0,
-            Cell::Quiet => 1,
+            Cell::Quiet | Cell::QuietB => 1,
             Cell::Jailed | Cell::Killed => 2,
-            Cell::Active | Cell::Police | Cell::Foreign => 4,
+            Cell::Active | Cell::ActiveB | Cell::Police | Cell::Foreign => 4,
         }
     }
 }
@@ -153,7 +159,7 @@ impl Control {
 
 /// A fired event, as the chart marks it: one fired from the page, or one the
 /// scenario fired itself (a country's calendar or policy rules).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FiredEvent {
     /// The step after which it took effect (it acts from step `step + 1` on).
     pub step: u64,
@@ -161,6 +167,14 @@ pub struct FiredEvent {
     /// country event's `kind`.
     pub event: String,
     pub label: String,
+    /// A country event's note and source as its scenario file gives them, and
+    /// its target regions (`all` if every one), for the chart's hover text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regions: Option<String>,
 }
 
 impl FiredEvent {
@@ -174,6 +188,7 @@ impl FiredEvent {
             step,
             event: key,
             label: event.label().to_string(),
+            ..FiredEvent::default()
         }
     }
 }
@@ -255,6 +270,8 @@ pub struct ModelInfo {
     pub calendar: Option<CalendarInfo>,
     /// People one agent stands for (a country's `scale`; 1 for a lattice).
     pub people_per_agent: f64,
+    /// Ethnic groups drawn apart: 2 for Model II with a second group, else 1.
+    pub groups: u8,
 }
 
 /// See [`ModelInfo::calendar`].
@@ -311,6 +328,10 @@ pub trait LiveModel: Send {
     /// People killed so far (by Model II's violence or by lethal force), in
     /// agents; unlike `Counts::dead`, deaths of old age are not included.
     fn killed(&self) -> u64;
+    /// Legitimacy now, for the chart's `L` line (a country: the mean).
+    fn legitimacy(&self) -> f64 {
+        self.controls().legitimacy
+    }
     /// Each region's activity, for the country view (empty for one lattice).
     fn regions(&self) -> Vec<RegionView> {
         Vec::new()
@@ -338,6 +359,14 @@ pub trait LiveModel: Send {
         "the scenario has reached its last step (its calendar has ended)".into()
     }
     fn frame(&self) -> Frame;
+    /// Moves the step a lattice run stops at (its scenario's `steps` at
+    /// first); a country's run ends with its calendar.
+    fn set_last_step(&mut self, steps: u64) -> Result<(), String> {
+        let _ = steps;
+        Err("a country's run ends with its calendar: its last step cannot be moved".into())
+    }
+    /// The agent on site (`x`, `y`) of the drawn lattice ([`inspect_world`]).
+    fn inspect(&self, x: u32, y: u32) -> Result<serde_json::Value, String>;
 }
 
 /// A lattice scenario being watched.
@@ -356,8 +385,12 @@ pub struct LatticeSim {
     emergency_cops: u32,
     /// Sites where citizens died recently, with the step of death.
     killed: VecDeque<(u32, u64)>,
-    /// Agents already known dead (so each death is marked once).
-    dead_seen: Vec<bool>,
+    /// Agent slots not yet seen dead (slots are never reused, so a dead
+    /// agent leaves this list for good), and how many slots it covers: a
+    /// death is found in time proportional to the living, not to every slot
+    /// a long Model II run has ever used.
+    alive_slots: Vec<u32>,
+    slots_seen: usize,
     /// Killings so far (the sum of `Counts::kills`).
     killed_total: u64,
     /// The scenario's own scheduled changes that began since `take_events`.
@@ -379,6 +412,7 @@ fn schedule_event(c: &unrest_core::ScheduledChange) -> FiredEvent {
         step: c.step.saturating_sub(1),
         event: "schedule".into(),
         label,
+        ..FiredEvent::default()
     }
 }
 
@@ -397,7 +431,8 @@ impl LatticeSim {
             base_jail: p.max_jail_term,
             emergency_cops: 0,
             killed: VecDeque::new(),
-            dead_seen: Vec::new(),
+            alive_slots: Vec::new(),
+            slots_seen: 0,
             killed_total: 0,
             schedule_events: Vec::new(),
             world,
@@ -460,22 +495,39 @@ impl LatticeSim {
         while self.killed.front().is_some_and(|&(_, s)| s + KILLED_MARK_STEPS <= t) {
             self.killed.pop_front();
         }
+        let n = self.world.agent_slots();
+        // Citizens' slots added since the last look (births) are watched
+        // from now on; cops never die.
+        let world = &self.world;
+        self.alive_slots.extend(
+            (self.slots_seen..n)
+                .filter(|&i| {
+                    !matches!(
+                        world.agent_state(i),
+                        unrest_core::AgentState::Cop | unrest_core::AgentState::CopOff
+                    )
+                })
+                .map(|i| i as u32),
+        );
+        self.slots_seen = n;
         if after.dead == before.dead {
             return;
         }
         // Deaths of old age (Model II) are not marked; an old-age death in a
         // step that also had a killing cannot be told apart, and is marked.
         let mark = after.kills > 0;
-        let n = self.world.agent_slots();
-        self.dead_seen.resize(n, false);
-        for i in 0..n {
-            if !self.dead_seen[i] && self.world.agent_state(i) == unrest_core::AgentState::Dead {
-                self.dead_seen[i] = true;
+        let world = &self.world;
+        let killed = &mut self.killed;
+        self.alive_slots.retain(|&i| {
+            if world.agent_state(i as usize) == unrest_core::AgentState::Dead {
                 if mark {
-                    self.killed.push_back((self.world.agent_site(i), t));
+                    killed.push_back((world.agent_site(i as usize), t));
                 }
+                false
+            } else {
+                true
             }
-        }
+        });
     }
 }
 
@@ -500,6 +552,7 @@ impl LiveModel for LatticeSim {
             region: None,
             calendar: None,
             people_per_agent: 1.0,
+            groups: if p.group_b_share > 0.0 { 2 } else { 1 },
         }
     }
 
@@ -535,7 +588,7 @@ impl LiveModel for LatticeSim {
 
     fn end_notice(&self) -> String {
         format!(
-            "the scenario has reached its last step ({}, its `steps`); Reset starts it again",
+            "the scenario has reached its last step ({}, its `steps` or the page's stop); Reset starts it again, or move the stop",
             self.scenario.steps
         )
     }
@@ -675,6 +728,16 @@ impl LiveModel for LatticeSim {
     fn frame(&self) -> Frame {
         draw_world(&self.world, &self.killed)
     }
+
+    fn inspect(&self, x: u32, y: u32) -> Result<serde_json::Value, String> {
+        inspect_world(&self.world, x, y)
+    }
+
+    fn set_last_step(&mut self, steps: u64) -> Result<(), String> {
+        // Kept by Reset, like the speed: it is the user's, not the model's.
+        self.scenario.steps = steps;
+        Ok(())
+    }
 }
 
 /// Draws a world: cells from its sites, cops split into domestic police and
@@ -689,8 +752,12 @@ pub fn draw_world(world: &World, killed_recently: &VecDeque<(u32, u64)>) -> Fram
             killed[s as usize] = true;
         }
     }
+    let groups = p.group_b_share > 0.0;
+    let group_b = |s: u32| groups && world.agent_at(s).is_some_and(|a| world.agent_columns().group[a] == 1);
     let cell = |s: u32| -> Cell {
         match world.site_view(s) {
+            SiteView::Quiet if group_b(s) => Cell::QuietB,
+            SiteView::Active if group_b(s) => Cell::ActiveB,
             SiteView::Quiet => Cell::Quiet,
             SiteView::Active => Cell::Active,
             SiteView::Jailed => Cell::Jailed,
@@ -703,6 +770,68 @@ pub fn draw_world(world: &World, killed_recently: &VecDeque<(u32, u64)>) -> Fram
         }
     };
     encode_cells(world.step_index(), w, h, cell)
+}
+
+/// What the agent on site (`x`, `y`) of `world` is, for the page's hover
+/// readout: a cop (domestic or foreign), or a citizen with its state, group
+/// (Model II), hardship `H`, risk aversion `R`, grievance `G = H(1 − L)` at
+/// the legitimacy it perceives (its constituency's on a country), threshold
+/// `T` and jail term left. An empty site says so; a site off the lattice is
+/// an error.
+pub fn inspect_world(world: &World, x: u32, y: u32) -> Result<serde_json::Value, String> {
+    use serde_json::json;
+    let p = world.params();
+    if x >= p.width || y >= p.height {
+        return Err(format!(
+            "site ({x}, {y}) is outside the {}×{} lattice",
+            p.width, p.height
+        ));
+    }
+    let s = y * p.width + x;
+    let Some(a) = world.agent_at(s) else {
+        return Ok(json!({ "x": x, "y": y, "agent": null }));
+    };
+    let cols = world.agent_columns();
+    let state = cols.state[a];
+    use unrest_core::AgentState as A;
+    if matches!(state, A::Cop | A::CopOff) {
+        let kind = if world.is_foreign_cop(a) {
+            "foreign forces"
+        } else {
+            "police"
+        };
+        return Ok(json!({ "x": x, "y": y, "agent": { "kind": kind } }));
+    }
+    let h = f64::from(cols.hardship[a]);
+    let traits = world.constituencies().get(usize::from(world.constituency_of(a)));
+    let (hs, l, t) = traits.map_or((1.0, p.legitimacy, p.threshold), |c| {
+        (c.hardship_scale, c.legitimacy, c.threshold)
+    });
+    let state_name = match state {
+        A::Quiet => "quiet",
+        A::Active => "active",
+        A::Jailed => "jailed",
+        _ => "dead",
+    };
+    let mut agent = json!({
+        "kind": "citizen",
+        "state": state_name,
+        "hardship": h * hs,
+        "risk_aversion": cols.risk_aversion[a],
+        "legitimacy": l,
+        "grievance": unrest_core::rules::grievance(h * hs, l),
+        "threshold": t,
+    });
+    if p.group_b_share > 0.0 {
+        agent["group"] = json!(if cols.group[a] == 1 { "B" } else { "A" });
+    }
+    if state == A::Jailed {
+        agent["jail_term_left"] = json!(cols.jail_term[a]);
+    }
+    if traits.is_some() {
+        agent["constituency"] = json!(world.constituency_of(a));
+    }
+    Ok(json!({ "x": x, "y": y, "agent": agent }))
 }
 
 /// Side of the square block of sites one drawn cell stands for.
@@ -723,7 +852,7 @@ pub fn encode_cells(step: u64, width: u32, height: u32, cell: impl Fn(u32) -> Ce
     if block == 1 {
         cells.extend((0..width * height).map(|s| cell(s) as u8));
     } else {
-        let mut weight = [0u32; 7];
+        let mut weight = [0u32; Cell::ALL.len()];
         for r in 0..rows {
             for c in 0..cols {
                 weight.fill(0);
@@ -756,24 +885,62 @@ pub fn encode_cells(step: u64, width: u32, height: u32, cell: impl Fn(u32) -> Ce
 }
 
 /// A chart row, as the protocol sends it: `[step, quiet, active, jailed, dead,
-/// cops, arrests, kills, killed]`. `dead` counts every dead citizen (Model
-/// II's deaths of old age too), `kills` the killings of that step, `killed`
-/// the killings so far.
-pub type Row = [u64; 9];
+/// cops, arrests, kills, killed, legitimacy]`. `dead` counts every dead
+/// citizen (Model II's deaths of old age too), `kills` the killings of that
+/// step, `killed` the killings so far; `legitimacy` is `L` after the step (a
+/// country's mean over its constituencies), the only number that is not a
+/// whole one. Indexing gives the nine counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Row {
+    pub counts: [u64; 9],
+    pub legitimacy: f64,
+}
 
-/// The row of `c`, with `killed` killings so far.
-pub fn row(c: &Counts, killed: u64) -> Row {
-    [
-        c.step,
-        c.quiet.into(),
-        c.active.into(),
-        c.jailed.into(),
-        c.dead.into(),
-        c.cops.into(),
-        c.arrests.into(),
-        c.kills.into(),
-        killed,
-    ]
+impl std::ops::Index<usize> for Row {
+    type Output = u64;
+    fn index(&self, i: usize) -> &u64 {
+        &self.counts[i]
+    }
+}
+
+impl From<[u64; 9]> for Row {
+    fn from(counts: [u64; 9]) -> Self {
+        Row {
+            counts,
+            legitimacy: 0.0,
+        }
+    }
+}
+
+impl Serialize for Row {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(10))?;
+        for c in &self.counts {
+            seq.serialize_element(c)?;
+        }
+        // Six decimals are plenty for a slider and keep the rows short.
+        seq.serialize_element(&((self.legitimacy * 1e6).round() / 1e6))?;
+        seq.end()
+    }
+}
+
+/// The row of `c`, with `killed` killings so far and legitimacy `l`.
+pub fn row(c: &Counts, killed: u64, l: f64) -> Row {
+    Row {
+        counts: [
+            c.step,
+            c.quiet.into(),
+            c.active.into(),
+            c.jailed.into(),
+            c.dead.into(),
+            c.cops.into(),
+            c.arrests.into(),
+            c.kills.into(),
+            killed,
+        ],
+        legitimacy: l,
+    }
 }
 
 /// The counts for the chart, from the first step on, in bounded memory: at
@@ -814,7 +981,8 @@ impl History {
         self.rows.is_empty()
     }
 
-    pub fn push(&mut self, r: Row) {
+    pub fn push(&mut self, r: impl Into<Row>) {
+        let r = r.into();
         // The previous latest row goes if it is off the stride.
         if self.rows.len() > 1 && self.rows.back().is_some_and(|b| b[0] % self.stride != 0) {
             self.rows.pop_back();
@@ -981,6 +1149,24 @@ mod tests {
         assert!(s.counts().dead > 0, "deaths of old age");
         assert_eq!(s.killed(), 0);
         assert!(!s.frame().cells.contains(&(Cell::Killed as u8)));
+        // Deaths are looked for among the living only: the dead leave the
+        // watch list, so a long run's scan does not grow with its dead.
+        let living = (0..s.world.agent_slots())
+            .filter(|&i| {
+                !matches!(
+                    s.world.agent_state(i),
+                    unrest_core::AgentState::Dead | unrest_core::AgentState::Cop | unrest_core::AgentState::CopOff
+                )
+            })
+            .count();
+        assert_eq!(s.alive_slots.len(), living);
+        assert!(living < s.world.agent_slots(), "some slots are dead and not watched");
+        // Two groups, drawn apart.
+        assert_eq!(s.info().groups, 2);
+        let cells = s.frame().cells;
+        assert!(cells.contains(&(Cell::QuietB as u8)) && cells.contains(&(Cell::Quiet as u8)));
+        assert_eq!(sim("epstein-run2").info().groups, 1);
+        assert!(!sim("epstein-run2").frame().cells.contains(&(Cell::QuietB as u8)));
         // Lethal force kills, and those are counted.
         let mut s = sim("epstein-run2");
         s.set(Control::Legitimacy, 0.3).unwrap();
@@ -990,6 +1176,23 @@ mod tests {
         }
         assert!(s.killed() > 0);
         assert_eq!(s.killed(), u64::from(s.counts().dead));
+    }
+
+    #[test]
+    fn a_row_carries_legitimacy_after_its_counts() {
+        let mut s = sim("epstein-run3");
+        for _ in 0..100 {
+            s.step().unwrap();
+        }
+        let r = row(&s.counts(), s.killed(), s.legitimacy());
+        let v: serde_json::Value = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        let a = v.as_array().unwrap();
+        assert_eq!(a.len(), 10);
+        assert_eq!(a[0], 100);
+        // Run 3 lowers L from 0.9 by 0.01 a step from step 77 on.
+        let l = a[9].as_f64().unwrap();
+        assert!(l < 0.9 && l > 0.5, "{l}");
+        assert_eq!(l, (s.controls().legitimacy * 1e6).round() / 1e6);
     }
 
     #[test]

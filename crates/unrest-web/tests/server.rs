@@ -473,3 +473,162 @@ async fn fired_events_are_bounded_per_step_and_in_all() {
         "{events:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_site_is_inspected_and_model_two_groups_are_drawn_apart() {
+    let addr = start(|_| {}).await;
+    let id = new_session(addr, r#"{"scenario": "epstein-run7"}"#).await;
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    let hello = until(&mut ws, 10, &mut frames, |v| v["type"] == "scenario").await;
+    assert_eq!(hello["info"]["groups"], 2, "Model II with two groups says so");
+    let codes: Vec<u64> = hello["legend"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["code"].as_u64().unwrap())
+        .collect();
+    assert!(codes.contains(&7) && codes.contains(&8), "{codes:?}");
+    // The frame holds both groups' quiet citizens.
+    let frame = loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), futures_util::StreamExt::next(&mut ws))
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        if let Message::Binary(b) = msg {
+            break b;
+        }
+    };
+    let cells = &frame[28..];
+    assert!(cells.contains(&1) && cells.contains(&7), "groups A (1) and B (7) drawn");
+    let w = u32::from_le_bytes(frame[8..12].try_into().unwrap()) as usize;
+    // Every site answers: a citizen with its traits, a cop, or empty.
+    let (mut citizens, mut empty) = (0, 0);
+    for (i, &c) in cells.iter().enumerate().take(60) {
+        let (x, y) = (i % w, i / w);
+        send(&mut ws, &format!(r#"{{"cmd": "inspect", "x": {x}, "y": {y}}}"#)).await;
+        let v = until(&mut ws, 5, &mut frames, |v| v["type"] == "inspect").await;
+        let site = &v["site"];
+        assert_eq!(
+            (site["x"].as_u64(), site["y"].as_u64()),
+            (Some(x as u64), Some(y as u64))
+        );
+        match c {
+            0 | 6 => {
+                assert!(site["agent"].is_null(), "{site}");
+                empty += 1;
+            }
+            1 | 2 | 7 | 8 => {
+                let a = &site["agent"];
+                assert_eq!(a["kind"], "citizen", "{site}");
+                assert_eq!(a["group"], if c >= 7 { "B" } else { "A" }, "{site}");
+                let g = a["grievance"].as_f64().unwrap();
+                let h = a["hardship"].as_f64().unwrap();
+                let l = a["legitimacy"].as_f64().unwrap();
+                assert!((g - h * (1.0 - l)).abs() < 1e-9, "G = H(1 - L): {site}");
+                citizens += 1;
+            }
+            3 => assert_eq!(site["agent"]["state"], "jailed", "{site}"),
+            4 => assert_eq!(site["agent"]["kind"], "police", "{site}"),
+            _ => assert_eq!(site["agent"]["kind"], "foreign forces", "{site}"),
+        }
+    }
+    assert!(citizens > 0 && empty > 0);
+    // A site off the lattice is an error, not a panic; unknown fields are refused.
+    for bad in [
+        r#"{"cmd": "inspect", "x": 100000, "y": 0}"#,
+        r#"{"cmd": "inspect", "x": -1, "y": 0}"#,
+        r#"{"cmd": "inspect", "x": 1}"#,
+        r#"{"cmd": "inspect", "x": 1, "y": 1, "z": 1}"#,
+    ] {
+        send(&mut ws, bad).await;
+        let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
+        assert!(!e["message"].as_str().unwrap().is_empty(), "{bad}");
+    }
+    // A close frame is echoed (a clean close, not 1006).
+    ws.send(Message::Close(None)).await.unwrap();
+    let echoed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match futures_util::StreamExt::next(&mut ws).await {
+                Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+                _ => return false,
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    assert!(echoed, "the server answers a close frame with one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_country_event_carries_its_note_and_source() {
+    let addr = start(|_| {}).await;
+    let id = new_session(addr, r#"{"scenario": "kazakhstan-2022"}"#).await;
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    until(&mut ws, 10, &mut frames, |v| v["type"] == "scenario").await;
+    send(&mut ws, r#"{"cmd": "speed", "steps_per_second": null}"#).await;
+    send(&mut ws, r#"{"cmd": "play"}"#).await;
+    let st = until(&mut ws, 60, &mut frames, |v| {
+        v["events"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["label"].as_str().unwrap().contains("timeline")))
+    })
+    .await;
+    let e = st["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["label"].as_str().unwrap().contains("timeline"))
+        .unwrap();
+    assert!(!e["note"].as_str().unwrap_or("").is_empty(), "{e}");
+    assert!(e["source"].as_str().unwrap_or("").contains("cases.yaml"), "{e}");
+    assert!(e["regions"].is_string(), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lattice_run_stops_where_the_page_says() {
+    let addr = start(|_| {}).await;
+    let id = new_session(addr, "").await;
+    let mut ws = connect(addr, &id).await;
+    let mut frames = 0;
+    until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
+    for bad in [
+        r#"{"cmd": "stop_at", "step": 0}"#,
+        r#"{"cmd": "stop_at", "step": -3}"#,
+        r#"{"cmd": "stop_at", "step": 1e12}"#,
+        r#"{"cmd": "stop_at"}"#,
+        r#"{"cmd": "stop_at", "step": 5, "at": 1}"#,
+    ] {
+        send(&mut ws, bad).await;
+        let e = until(&mut ws, 5, &mut frames, |v| v["type"] == "error").await;
+        assert!(!e["message"].as_str().unwrap().is_empty(), "{bad}");
+    }
+    send(&mut ws, r#"{"cmd": "stop_at", "step": 7}"#).await;
+    send(&mut ws, r#"{"cmd": "speed", "steps_per_second": null}"#).await;
+    send(&mut ws, r#"{"cmd": "play"}"#).await;
+    let st = until(&mut ws, 10, &mut frames, |v| {
+        v["notices"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|m| m.as_str().unwrap().contains("last step (7")))
+    })
+    .await;
+    assert_eq!(step_of(&st), 7);
+    assert_eq!(st["playing"], false);
+    // Reset keeps the stop (it is the page's, like the speed).
+    send(&mut ws, r#"{"cmd": "reset", "seed": null}"#).await;
+    let hello = until(&mut ws, 5, &mut frames, |v| v["type"] == "scenario").await;
+    assert_eq!(hello["info"]["steps"], 7);
+    // A country's run ends with its calendar: refused with a notice.
+    send(&mut ws, r#"{"cmd": "load", "scenario": "belarus-2020"}"#).await;
+    until(&mut ws, 10, &mut frames, |v| v["type"] == "scenario").await;
+    send(&mut ws, r#"{"cmd": "stop_at", "step": 3}"#).await;
+    until(&mut ws, 10, &mut frames, |v| {
+        v["notices"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|m| m.as_str().unwrap().contains("calendar")))
+    })
+    .await;
+}
