@@ -11,6 +11,7 @@ pub mod country;
 pub mod posterior;
 pub mod run;
 pub mod runner;
+pub mod sensitivity;
 pub mod serve;
 pub mod skeleton;
 pub mod sweep;
