@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod calibrate;
 pub mod calibrate_model;
+pub mod cancel;
 pub mod compare;
 pub mod country;
 pub mod posterior;

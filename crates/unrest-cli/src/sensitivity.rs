@@ -153,6 +153,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), String> {
         shard: None,
         csv: true,
         progress: true,
+        cancel: None,
     };
     let r = run_sweep(&plan, &CliRunner, &opts)?;
     for (moved_to, why) in &r.set_aside {
