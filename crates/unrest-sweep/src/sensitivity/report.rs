@@ -240,10 +240,16 @@ pub fn svg(results: &[OutputIndices], ctx: &Context) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|x| e(&x))?;
+        let cut = results
+            .iter()
+            .flat_map(|r| &r.factors)
+            .flat_map(|f| [f.s1_low, f.s1_high, f.st_low, f.st_high])
+            .any(|x| x.is_finite() && !(x0..=x1).contains(&x));
         let title = format!(
-            "Sobol' indices, {}: first order S1 (blue), total ST (orange), {:.0}% bootstrap intervals",
+            "Sobol' indices, {}: first order S1 (blue), total ST (orange), {:.0}% bootstrap intervals{}",
             ctx.scenario,
-            100.0 * results.first().map_or(0.95, |r| r.bootstrap.level)
+            100.0 * results.first().map_or(0.95, |r| r.bootstrap.level),
+            if cut { " (cut at the axis ends)" } else { "" }
         );
         let body = root.titled(&title, ("sans-serif", 15)).map_err(|x| e(&x))?;
         let (labels, panels) = body.split_horizontally(LABELS_WIDTH);
@@ -264,6 +270,7 @@ pub fn svg(results: &[OutputIndices], ctx: &Context) -> Result<String, String> {
             chart
                 .configure_mesh()
                 .disable_y_mesh()
+                .x_max_light_lines(1)
                 .y_labels(0)
                 .x_desc("index")
                 .label_style(("sans-serif", 11))
