@@ -85,3 +85,37 @@ def test_sigint_stops_a_long_validation_between_steps():
     done, elapsed = _interrupt_after(COUNTRY, [], wait=2.0)
     assert done.returncode == 3, (done.stdout, done.stderr)
     assert elapsed < 5, elapsed
+
+
+OTHERS = textwrap.dedent(
+    """
+    import sys
+    import unrest
+
+    which = sys.argv[1]
+    print("started", flush=True)
+    try:
+        if which == "compare":
+            unrest.compare("kazakhstan-2022", {"no CSTO": "events.drop=foreign_troops_in"}, seeds=200, scale=100)
+        else:
+            unrest.calibrate(
+                "epstein-run2",
+                target={"stats": {"mean_active": 50.0}},
+                params={"legitimacy": (0.6, 0.95)},
+                draws=2000,
+                set={"steps": 2000, "width": 80, "height": 80},
+                jobs=2,
+            )
+    except KeyboardInterrupt:
+        print("KeyboardInterrupt", flush=True)
+        sys.exit(3)
+    print("finished", flush=True)
+    """
+)
+
+
+def test_sigint_stops_compare_and_calibrate():
+    for which in ["compare", "calibrate"]:
+        done, elapsed = _interrupt_after(OTHERS, [which], wait=1.5)
+        assert done.returncode == 3, (which, done.stdout, done.stderr)
+        assert elapsed < 5, (which, elapsed)
