@@ -89,6 +89,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
         replicates: args.replicates,
         jobs: args.jobs,
         progress: true,
+        cancel: None,
     };
     let started = std::time::Instant::now();
     let r = abc_rejection(&CliRunner, &scenario, &fixed, &priors, &target, &opts)?;

@@ -78,7 +78,7 @@ pub fn compare(args: CompareArgs) -> Result<(), String> {
         .map(crate::posterior::Posterior::read)
         .transpose()?;
     let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(&args.scenario, s, seed);
-    let (name, results) = run_plan(&load, &base_sets, &plan, args.seed, args.seeds, post.as_ref())?;
+    let (name, results) = run_plan(&load, &base_sets, &plan, args.seed, args.seeds, post.as_ref(), None)?;
     print!(
         "{}",
         report(&name, args.seeds, post.as_ref().map(|p| p.path.as_str()), &results)
@@ -104,6 +104,7 @@ pub fn run_plan(
     seed: Option<u64>,
     seeds: u64,
     post: Option<&crate::posterior::Posterior>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<(String, Vec<VariantResult>), String> {
     let mut runs = Vec::new();
     let mut seed = seed;
@@ -121,7 +122,7 @@ pub fn run_plan(
         seed.get_or_insert(base);
         name = scs[0].spec.name.clone();
         let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
-        let r = compare::run_variant_setups(&setups, base).map_err(|e| e.to_string())?;
+        let r = crate::cancel::variant_setups(&setups, base, cancel)?;
         runs.push((label.clone(), r));
     }
     Ok((name, compare::summarise(runs)))

@@ -6,11 +6,13 @@
 pub mod bench;
 pub mod calibrate;
 pub mod calibrate_model;
+pub mod cancel;
 pub mod compare;
 pub mod country;
 pub mod posterior;
 pub mod run;
 pub mod runner;
+pub mod sensitivity;
 pub mod serve;
 pub mod skeleton;
 pub mod sweep;

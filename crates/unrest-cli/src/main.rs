@@ -2,7 +2,7 @@
 //! subcommand parses its arguments, calls a library, and reports; no model
 //! logic lives here.
 
-use unrest_cli::{bench, calibrate, compare, country, run, serve, sweep, validate};
+use unrest_cli::{bench, calibrate, compare, country, run, sensitivity, serve, sweep, validate};
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -32,6 +32,8 @@ enum Command {
     SweepPlot(sweep::SweepPlotArgs),
     /// Calibrate parameters by approximate Bayesian computation against target statistics.
     Calibrate(calibrate::CalibrateArgs),
+    /// Global sensitivity: Sobol' first-order and total indices (Saltelli design, bootstrap intervals); resumable.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// List the built-in scenarios.
     List,
     /// Validate a scenario file without running it.
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => sweep::merge(args),
         Command::SweepPlot(args) => sweep::sweep_plot(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(args),
         Command::List => {
             for (name, summary, _) in unrest_scenario::BUILTINS
                 .iter()

@@ -88,6 +88,7 @@ pub fn sweep(args: SweepArgs) -> Result<(), String> {
         shard,
         csv: args.csv,
         progress: true,
+        cancel: None,
     };
     let r = run_sweep(&plan, &CliRunner, &opts)?;
     let what = shard.map_or(String::new(), |s| format!(" (shard {}/{})", s.index, s.count));

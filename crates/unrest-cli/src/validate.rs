@@ -54,7 +54,7 @@ pub fn validate(args: ValidateArgs) -> Result<(), String> {
         .map(crate::posterior::Posterior::read)
         .transpose()?;
     let load = |s: &[(String, String)], seed: Option<u64>| crate::country::load(&args.scenario, s, seed);
-    let v = run_validation(&load, &sets, args.seed, post.as_ref(), args.seeds)?;
+    let v = run_validation(&load, &sets, args.seed, post.as_ref(), args.seeds, None)?;
     let (sc, runs, overrides, wall) = (&v.scenarios[0], &v.runs, &v.overrides, v.wall_seconds);
     if args.json {
         println!("{}", json_report(&v, args.seeds));
@@ -126,12 +126,14 @@ pub struct Validation {
 
 /// Runs a country scenario (loaded by `load`) over `seeds` seeds, each run
 /// with its posterior draw when there is a posterior, and judges every run.
+/// Setting `cancel` stops it between steps ([`crate::cancel::INTERRUPTED`]).
 pub fn run_validation(
     load: &crate::posterior::Loader<'_>,
     sets: &[(String, String)],
     seed: Option<u64>,
     post: Option<&crate::posterior::Posterior>,
     seeds: u64,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<Validation, String> {
     let (scs, which, base) = crate::posterior::scenarios_with(load, sets, seed, post, seeds)?;
     let sc = &scs[0];
@@ -140,7 +142,7 @@ pub fn run_validation(
     }
     let started = std::time::Instant::now();
     let setups: Vec<_> = which.iter().map(|&i| (&scs[i].spec, &scs[i].lattice)).collect();
-    let runs = unrest_country::validate_setups(&setups, base).map_err(|e| e.to_string())?;
+    let runs = crate::cancel::validate_setups(&setups, base, cancel)?;
     let overrides = crate::posterior::user_overrides(sc, post);
     let wall_seconds = started.elapsed().as_secs_f64();
     let posterior = post.map(|p| serde_json::json!({"file": p.path, "particles_drawn": scs.len()}));

@@ -1,8 +1,12 @@
 //! `unrest.validate`, `unrest.sweep`, `unrest.compare`, `unrest.calibrate`:
 //! the CLI's experiments, through the same library calls, returning tables
-//! (Arrow IPC) and JSON instead of printing. Each releases the GIL while it
-//! runs; Ctrl-C is seen when it returns (a sweep resumes from its journal).
+//! (Arrow IPC) and JSON instead of printing. Each runs with the GIL released
+//! and stops on Ctrl-C (`KeyboardInterrupt`) within a run or a country step
+//! (`interrupt::interruptible`); an interrupted sweep resumes from its
+//! journal. `calibrate_plan` is the exception: it sees Ctrl-C only when it
+//! returns (it resumes from its journal too).
 
+use crate::interrupt::interruptible;
 use crate::source::{load_country, Source};
 use crate::tables::{ipc, Col, Table};
 use crate::{runtime_error, scenario_error};
@@ -43,9 +47,10 @@ pub fn validate(
     let src = Source::new(scenario, is_text, origin);
     let post = posterior(posterior_csv)?;
     let load = |s: &[(String, String)], seed: Option<u64>| load_country(&src, s, seed);
-    let v = py
-        .detach(|| unrest_cli::validate::run_validation(&load, &sets, seed, post.as_ref(), seeds))
-        .map_err(scenario_error)?;
+    let v = interruptible(py, |cancel| {
+        unrest_cli::validate::run_validation(&load, &sets, seed, post.as_ref(), seeds, Some(&cancel))
+    })?
+    .map_err(scenario_error)?;
     Ok(unrest_cli::validate::json_report(&v, seeds).to_string())
 }
 
@@ -73,16 +78,18 @@ pub fn sweep<'py>(
     if jobs == Some(0) {
         return Err(scenario_error("jobs must be at least 1"));
     }
-    let opts = SweepOptions {
-        out,
-        jobs,
-        shard: None,
-        csv,
-        progress: false,
-    };
-    let r = py
-        .detach(|| run_sweep(&plan, &CliRunner, &opts))
-        .map_err(scenario_error)?;
+    let r = interruptible(py, |cancel| {
+        let opts = SweepOptions {
+            out,
+            jobs,
+            shard: None,
+            csv,
+            progress: false,
+            cancel: Some(cancel),
+        };
+        run_sweep(&plan, &CliRunner, &opts)
+    })?
+    .map_err(scenario_error)?;
     let d = PyDict::new(py);
     let runs = table::read_parquet(&r.runs_file).map_err(runtime_error)?;
     d.set_item("runs", PyBytes::new(py, &ipc(&runs.batch).map_err(runtime_error)?))?;
@@ -122,9 +129,10 @@ pub fn compare<'py>(
     let mut full = vec![("as recorded".to_string(), Vec::new())];
     full.extend(plan);
     let load = |s: &[(String, String)], seed: Option<u64>| load_country(&src, s, seed);
-    let (name, results) = py
-        .detach(|| unrest_cli::compare::run_plan(&load, &sets, &full, seed, seeds, post.as_ref()))
-        .map_err(scenario_error)?;
+    let (name, results) = interruptible(py, |cancel| {
+        unrest_cli::compare::run_plan(&load, &sets, &full, seed, seeds, post.as_ref(), Some(&cancel))
+    })?
+    .map_err(scenario_error)?;
     let d = PyDict::new(py);
     d.set_item("name", name)?;
     d.set_item("table", PyBytes::new(py, &compare_table(&results)?))?;
@@ -204,17 +212,19 @@ pub fn calibrate<'py>(
     if jobs == Some(0) {
         return Err(scenario_error("jobs must be at least 1"));
     }
-    let opts = AbcOptions {
-        draws,
-        accept,
-        seed,
-        replicates,
-        jobs,
-        progress: false,
-    };
-    let r = py
-        .detach(|| abc_rejection(&CliRunner, scenario, &sets, &priors, &target, &opts))
-        .map_err(scenario_error)?;
+    let r = interruptible(py, |cancel| {
+        let opts = AbcOptions {
+            draws,
+            accept,
+            seed,
+            replicates,
+            jobs,
+            progress: false,
+            cancel: Some(cancel),
+        };
+        abc_rejection(&CliRunner, scenario, &sets, &priors, &target, &opts)
+    })?
+    .map_err(scenario_error)?;
     let best = r.best();
     let best_params: serde_json::Map<String, serde_json::Value> = priors
         .iter()

@@ -6,6 +6,7 @@
 //! calls, so the same seed gives the same numbers from either.
 
 mod experiments;
+mod interrupt;
 mod model;
 mod run;
 mod source;

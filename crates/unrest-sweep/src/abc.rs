@@ -208,6 +208,9 @@ pub struct AbcOptions {
     pub replicates: u64,
     pub jobs: Option<usize>,
     pub progress: bool,
+    /// Set from elsewhere (the Python package's Ctrl-C) to stop: no new draw
+    /// is run and the calibration returns `exec::INTERRUPTED`.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// One prior draw and its simulation.
@@ -372,12 +375,16 @@ pub fn abc_rejection(
         .build()
         .map_err(|e| e.to_string())?;
     let replicates = opts.replicates;
+    let cancel = opts.cancel.as_deref();
     let results: Vec<Result<Vec<Value>, String>> = pool.install(|| {
         draws
             .par_iter()
             .map(|d| {
                 let mut runs = Vec::with_capacity(replicates as usize);
                 for r in 0..replicates {
+                    if cancel.is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed)) {
+                        return Err(crate::exec::INTERRUPTED.to_string());
+                    }
                     // One replicate keeps the draw's own seed; more derive from it.
                     let seed = if replicates == 1 { d.seed } else { derive(d.seed, r) };
                     let out = runner
@@ -731,6 +738,7 @@ mod tests {
             replicates: 1,
             jobs: Some(jobs),
             progress: false,
+            cancel: None,
         };
         let r = abc_rejection(&Linear, "x", &[], &priors, &target, &opts(2)).unwrap();
         assert_eq!(r.accepted.len(), 40);
@@ -774,6 +782,7 @@ mod tests {
             replicates: 2,
             jobs: Some(1),
             progress: false,
+            cancel: None,
         };
         let e = abc_rejection(&Linear, "x", &[], &priors, &target, &opts).unwrap_err();
         assert!(e.contains("`z` is not reported"), "{e}");

@@ -32,6 +32,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Metadata keys of the result files.
@@ -89,7 +90,14 @@ pub struct SweepOptions {
     pub csv: bool,
     /// Show a progress bar (it is hidden anyway when stderr is not a terminal).
     pub progress: bool,
+    /// Set from elsewhere (the Python package's Ctrl-C) to stop: no new run
+    /// starts, the runs finished so far are journalled, and the sweep returns
+    /// [`INTERRUPTED`] without writing its result files; it resumes later.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
+
+/// The error of a sweep stopped by [`SweepOptions::cancel`].
+pub const INTERRUPTED: &str = "interrupted";
 
 /// What a sweep did.
 #[derive(Debug, Clone)]
@@ -271,10 +279,11 @@ pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Resul
         let stop = &stop;
         let pending = &pending;
         let pool = &pool;
+        let cancel = opts.cancel.as_deref();
         scope.spawn(move || {
             pool.install(|| {
                 pending.par_iter().for_each_with(tx, |tx, &i| {
-                    if stop.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) || cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
                         return;
                     }
                     let id = plan.run_id(i);
@@ -325,6 +334,10 @@ pub fn run_sweep(plan: &Plan, runner: &dyn Runner, opts: &SweepOptions) -> Resul
     });
     bar.finish_and_clear();
     outcome?;
+    if report.resumed + report.ran < report.runs {
+        // Only a cancel leaves runs undone without an error.
+        return Err(INTERRUPTED.to_string());
+    }
 
     journal_state.compact(&schema, plan, opts.shard, &mine, &runs_file, &series_file)?;
     if opts.csv {

@@ -20,6 +20,9 @@
 //!   sbatch script.
 //! * [`heatmap`]: a metric's mean (or a share of an outcome) over two parameters.
 //! * [`abc`]: approximate Bayesian computation (rejection) over chosen parameters.
+//! * [`sensitivity`]: Sobol' first-order and total indices (Saltelli's design,
+//!   Jansen's total estimator, bootstrap intervals) over chosen parameters,
+//!   its design run as a plan with common seeds.
 //!
 //! The model is not known here: a [`Runner`] (implemented by the CLI for each
 //! kind of scenario) turns a base scenario, overrides and a seed into metrics.
@@ -33,6 +36,7 @@ pub mod heatmap;
 #[cfg(feature = "run")]
 pub mod merge;
 pub mod sample;
+pub mod sensitivity;
 #[cfg(feature = "run")]
 pub mod slurm;
 #[cfg(feature = "run")]

@@ -6,6 +6,8 @@
 //! replicates = 4                 # runs per parameter point
 //! metrics = ["mean_active", "peak_active"]   # columns to keep (default: all)
 //! keep_series = false            # also write every run's time series
+//! common_seeds = false           # true: replicate r of every point runs with
+//!                                # seeds::derive(seed, r) (common random numbers)
 //!
 //! [set]                          # fixed overrides for every run
 //! steps = 200
@@ -67,6 +69,11 @@ pub struct SweepSpec {
     /// Metric columns to keep; empty means all the runner reports.
     pub metrics: Vec<String>,
     pub keep_series: bool,
+    /// Common random numbers: replicate `r` of every point runs with seed
+    /// `derive(seed, r)` instead of `derive(seed, run index)`, so two points
+    /// differ by their values alone, not by their luck (what a sensitivity
+    /// analysis of a stochastic model needs; `crate::sensitivity`).
+    pub common_seeds: bool,
     /// Overrides applied to every run, before the varied ones.
     pub set: Vec<(String, Value)>,
     /// Grid parameters and their values, in file order.
@@ -107,12 +114,13 @@ fn err_at(text: &str, origin: &str, span: Option<std::ops::Range<usize>>, msg: i
     ScenarioError::at(loc, msg)
 }
 
-const TOP_KEYS: [&str; 9] = [
+const TOP_KEYS: [&str; 10] = [
     "scenario",
     "seed",
     "replicates",
     "metrics",
     "keep_series",
+    "common_seeds",
     "set",
     "vary",
     "sample",
@@ -190,6 +198,12 @@ impl SweepSpec {
                 .ok_or_else(|| at(item, "keep_series must be true or false".into()))?,
             None => false,
         };
+        let common_seeds = match root.get("common_seeds") {
+            Some(item) => item
+                .as_bool()
+                .ok_or_else(|| at(item, "common_seeds must be true or false".into()))?,
+            None => false,
+        };
         let metrics = match root.get("metrics") {
             Some(item) => {
                 let arr = item
@@ -250,6 +264,7 @@ impl SweepSpec {
             replicates,
             metrics,
             keep_series,
+            common_seeds,
             set,
             vary,
             sample,
@@ -369,6 +384,40 @@ impl SweepSpec {
 }
 
 impl Plan {
+    /// A plan of the given points (a design made elsewhere, e.g. the
+    /// Saltelli design of `crate::sensitivity`), run with `spec`'s base
+    /// scenario, `[set]`, seed and replicates; `spec`'s own `[vary]` and
+    /// `[sample]` are not used and must be empty.
+    pub fn from_points(
+        spec: SweepSpec,
+        params: Vec<String>,
+        kinds: Vec<Kind>,
+        points: Vec<Vec<Value>>,
+    ) -> Result<Plan, String> {
+        if !spec.vary.is_empty() || spec.sample.is_some() {
+            return Err("a plan of given points takes no [vary] or [sample] of its own".into());
+        }
+        if params.len() != kinds.len() || points.iter().any(|p| p.len() != params.len()) {
+            return Err(format!(
+                "every point needs one value for each of the {} parameters",
+                params.len()
+            ));
+        }
+        let runs = (points.len() as u64).saturating_mul(u64::from(spec.replicates));
+        if runs > MAX_RUNS {
+            return Err(format!("{runs} runs planned; at most {MAX_RUNS} are allowed"));
+        }
+        let mut plan = Plan {
+            spec,
+            params,
+            kinds,
+            points,
+            hash: String::new(),
+        };
+        plan.hash = plan.compute_hash();
+        Ok(plan)
+    }
+
     pub fn total_runs(&self) -> u64 {
         self.points.len() as u64 * u64::from(self.spec.replicates)
     }
@@ -380,7 +429,7 @@ impl Plan {
             index,
             point: index / r,
             replicate: (index % r) as u32,
-            seed: unrest_core::seeds::derive(self.spec.seed, index),
+            seed: unrest_core::seeds::derive(self.spec.seed, if self.spec.common_seeds { index % r } else { index }),
         }
     }
 
@@ -415,6 +464,10 @@ impl Plan {
             "\0seed={}\0replicates={}\0series={}\0",
             s.seed, s.replicates, s.keep_series
         ));
+        // Only when on, so the hashes of existing sweeps (and their journals) stay.
+        if s.common_seeds {
+            h.update("common_seeds\0");
+        }
         for m in &s.metrics {
             h.update(format!("metric={m}\0"));
         }
@@ -674,6 +727,22 @@ cop_density = { from = 0.02, to = 0.06, step = 0.02 }
                 ("cop_density".to_string(), "0.06".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn common_seeds_give_every_point_the_same_seeds_and_another_hash() {
+        let text = SPEC.replace("replicates = 2", "replicates = 2\ncommon_seeds = true");
+        let plan = SweepSpec::parse(&text, "s.toml").unwrap().plan().unwrap();
+        assert_eq!(plan.run_id(5).seed, unrest_core::seeds::derive(7, 1));
+        assert_eq!(plan.run_id(4).seed, plan.run_id(0).seed);
+        assert_ne!(plan.run_id(1).seed, plan.run_id(0).seed);
+        let plain = SweepSpec::parse(SPEC, "s.toml").unwrap().plan().unwrap();
+        assert_ne!(plan.hash, plain.hash);
+        assert_eq!(plain.run_id(4).seed, unrest_core::seeds::derive(7, 4));
+        let e = SweepSpec::parse(&SPEC.replace("replicates = 2", "common_seeds = 1"), "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("s.toml:4:16: common_seeds must be true or false"), "{e}");
     }
 
     #[test]

@@ -92,6 +92,7 @@ fn opts(dir: &std::path::Path, jobs: usize, shard: Option<Shard>) -> SweepOption
         shard,
         csv: false,
         progress: false,
+        cancel: None,
     }
 }
 
@@ -380,4 +381,58 @@ fn temporaries_a_killed_process_left_are_removed() {
         other.exists(),
         "only the temporaries of our own result files are removed"
     );
+}
+
+/// Sets a cancel flag once `after` runs have finished (a stand-in for Ctrl-C).
+struct Cancelling {
+    toy: Toy,
+    after: u64,
+    done: AtomicU64,
+    flag: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Runner for Cancelling {
+    fn metrics(&self, b: &str) -> Result<Vec<MetricDef>, String> {
+        self.toy.metrics(b)
+    }
+    fn check(&self, b: &str, o: &[(String, String)]) -> Result<(), String> {
+        self.toy.check(b, o)
+    }
+    fn run(&self, b: &str, o: &[(String, String)], seed: u64, keep: bool) -> Result<RunOutput, String> {
+        let out = self.toy.run(b, o, seed, keep);
+        if self.done.fetch_add(1, Ordering::SeqCst) + 1 >= self.after {
+            self.flag.store(true, Ordering::SeqCst);
+        }
+        out
+    }
+}
+
+#[test]
+fn a_cancelled_sweep_stops_writes_no_results_and_resumes_to_the_same_bytes() {
+    let plan = SweepSpec::parse(SPEC, "spec.toml").unwrap().plan().unwrap();
+    let whole = tempfile::tempdir().unwrap();
+    run_sweep(&plan, &Toy::new(u64::MAX), &opts(whole.path(), 2, None)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let runner = Cancelling {
+        toy: Toy::new(u64::MAX),
+        after: 10,
+        done: AtomicU64::new(0),
+        flag: flag.clone(),
+    };
+    let mut o = opts(dir.path(), 2, None);
+    o.cancel = Some(flag);
+    let e = run_sweep(&plan, &runner, &o).unwrap_err();
+    assert_eq!(e, unrest_sweep::exec::INTERRUPTED);
+    // At most the runs in flight when the flag was set ran after it.
+    assert!(
+        runner.done.load(Ordering::SeqCst) <= 12,
+        "{}",
+        runner.done.load(Ordering::SeqCst)
+    );
+    assert!(!dir.path().join("runs.parquet").exists());
+    let r = run_sweep(&plan, &Toy::new(u64::MAX), &opts(dir.path(), 1, None)).unwrap();
+    assert!(r.resumed >= 10 && r.resumed < 120, "{}", r.resumed);
+    let read = |d: &std::path::Path| std::fs::read(d.join("runs.parquet")).unwrap();
+    assert!(read(whole.path()) == read(dir.path()));
 }
