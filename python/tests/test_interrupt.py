@@ -97,6 +97,8 @@ OTHERS = textwrap.dedent(
     try:
         if which == "compare":
             unrest.compare("kazakhstan-2022", {"no CSTO": "events.drop=foreign_troops_in"}, seeds=200, scale=100)
+        elif which == "plan":
+            unrest.calibrate(plan=sys.argv[2], out=sys.argv[3])
         else:
             unrest.calibrate(
                 "epstein-run2",
@@ -119,3 +121,27 @@ def test_sigint_stops_compare_and_calibrate():
         done, elapsed = _interrupt_after(OTHERS, [which], wait=1.5)
         assert done.returncode == 3, (which, done.stdout, done.stderr)
         assert elapsed < 5, (which, elapsed)
+
+
+PLAN = """particles = 64
+generations = 20
+seeds = 4
+[[episodes]]
+scenario = "euromaidan-2014"
+set = ["scale=100"]
+[[params]]
+key = "loyalty.wavering"
+min = 0.1
+max = 2.0
+"""
+
+
+def test_sigint_stops_a_plan_calibration_and_writes_no_results(tmp_path):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(PLAN)
+    out = tmp_path / "smc"
+    done, elapsed = _interrupt_after(OTHERS, ["plan", str(plan), str(out)], wait=2.0)
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    assert elapsed < 5, elapsed
+    # Only the journal of finished evaluations: no posterior, so the plan resumes.
+    assert not (out / "posterior.parquet").exists()

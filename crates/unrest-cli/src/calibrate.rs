@@ -61,6 +61,7 @@ pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
             args.out.as_deref(),
             args.jobs,
             args.write_model.as_deref(),
+            None,
         );
     }
     let scenario = args.scenario.clone().unwrap_or_default();

@@ -95,7 +95,15 @@ struct Episode {
 impl Episode {
     /// Mean over the plan's seeds of the run's criterion distance, with the
     /// particle's values set.
-    fn distance(&self, keys: &[String], values: &[f64], seeds: u64) -> Result<f64, String> {
+    /// With `cancel` set, every run stops at its next step and the result is
+    /// `cancel::INTERRUPTED` (the journal keeps only finished evaluations).
+    fn distance(
+        &self,
+        keys: &[String],
+        values: &[f64],
+        seeds: u64,
+        cancel: Option<&std::sync::atomic::AtomicBool>,
+    ) -> Result<f64, String> {
         let mut sets = self.sets.clone();
         sets.extend(keys.iter().zip(values).map(|(k, v)| (k.clone(), format!("{v}"))));
         let mut sc = crate::country::load(&self.path, &sets, None).map_err(|e| format!("{}: {e}", self.name))?;
@@ -113,8 +121,15 @@ impl Episode {
                 self.name
             ));
         }
-        let runs = unrest_country::validate_seeds(&sc.spec, &sc.lattice, sc.seed, seeds)
-            .map_err(|e| format!("{}: {e}", self.name))?;
+        // `validate_seeds`' runs (seed derive(sc.seed, i) for run i), stoppable.
+        let setups = vec![(&sc.spec, &sc.lattice); seeds as usize];
+        let runs = crate::cancel::validate_setups(&setups, sc.seed, cancel).map_err(|e| {
+            if e == crate::cancel::INTERRUPTED {
+                e
+            } else {
+                format!("{}: {e}", self.name)
+            }
+        })?;
         Ok(runs.iter().map(|r| unrest_country::distance(&r.1)).sum::<f64>() / runs.len().max(1) as f64)
     }
 }
@@ -170,6 +185,7 @@ pub fn calibrate_model(
     out: Option<&Path>,
     jobs: Option<usize>,
     write_model: Option<&Path>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
 ) -> Result<(), String> {
     let (plan, text) = read_plan(plan_path)?;
     let eps = episodes(&plan, plan_path)?;
@@ -191,7 +207,7 @@ pub fn calibrate_model(
     // of one seed at the priors' midpoints.
     let mid: Vec<f64> = priors.iter().map(|p| p.value(0.5)).collect();
     for e in &eps {
-        e.distance(&keys, &mid, 1)?;
+        e.distance(&keys, &mid, 1, cancel)?;
     }
     let stem = plan_path.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
     let out = out
@@ -248,7 +264,7 @@ pub fn calibrate_model(
     let model = |v: &[f64]| -> Result<(f64, Vec<f64>), String> {
         let parts: Vec<f64> = eps
             .iter()
-            .map(|e| e.distance(&keys, v, plan.seeds))
+            .map(|e| e.distance(&keys, v, plan.seeds, cancel))
             .collect::<Result<_, _>>()?;
         Ok((parts.iter().sum::<f64>() / parts.len() as f64, parts))
     };

@@ -194,16 +194,22 @@ pub fn police_disaffection(mean_legitimacy: f64, legitimacy_span: f64) -> f64 {
 }
 
 /// Pressure on a region's police to stand aside,
-/// `π = max(0, o − 1) · (g + χ·q) / (1 + ζ·f)`.
+/// `π = (max(0, o − 1) · g + χ · q · o) / (1 + ζ·f)`.
 ///
 /// Officers hold back or defect when the crowd overwhelms them (`o > 1`;
 /// Chenoweth & Stephan 2011: large campaigns are the ones that win
 /// defections), the more so the less their own constituencies still believe
-/// in the regime (`g`) and when ordered to fire on such a crowd (lethality
-/// `q`: shooting on large unarmed crowds is what breaks security forces,
-/// Nepstad 2011); loyal foreign forces beside them (`f`, foreign personnel per
-/// domestic officer at the start) steady them — the regime will survive, and
-/// defectors will be punished.
+/// in the regime (`g`); and when ordered to fire on a crowd (lethality `q`),
+/// in proportion to its size against them (`o`), overwhelming or not:
+/// shooting on large unarmed crowds is what breaks security forces (Nepstad
+/// 2011), and an officer asked to fire on a crowd ten times his unit's
+/// strength is asked to kill many of his own. Loyal foreign forces beside
+/// them (`f`, foreign personnel per domestic officer at the start) steady
+/// them — the regime will survive, and defectors will be punished.
+///
+/// (Until session 8 the order to fire counted only under overwhelm,
+/// `max(0, o − 1)·(g + χ·q)`; then deterrence, which shrinks the crowd below
+/// the overwhelm line, always won, and lethal force always saved a regime.)
 pub fn loyalty_pressure(
     overwhelm: f64,
     disaffection: f64,
@@ -212,7 +218,7 @@ pub fn loyalty_pressure(
     l: &LoyaltyWeights,
 ) -> f64 {
     let o = if overwhelm.is_finite() { overwhelm } else { 1e6 };
-    (o - 1.0).max(0.0) * (disaffection + l.firing_shock * lethality)
+    ((o - 1.0).max(0.0) * disaffection + l.firing_shock * lethality * o.max(0.0))
         / (1.0 + l.foreign_steadying * foreign_share.max(0.0))
 }
 
@@ -488,7 +494,19 @@ mod tests {
         assert_eq!(overwhelm(50, 1, 10.0), 5.0);
         assert!((police_disaffection(0.93, 0.1) - 0.7).abs() < 1e-9);
         assert_eq!(police_disaffection(0.5, 0.1), 1.0);
-        assert_eq!(loyalty_pressure(0.9, 0.7, 0.2, 0.0, &lw), 0.0, "not overwhelmed");
+        assert_eq!(
+            loyalty_pressure(0.9, 0.7, 0.0, 0.0, &lw),
+            0.0,
+            "not overwhelmed, no order to fire"
+        );
+        assert!(
+            loyalty_pressure(0.9, 0.7, 0.2, 0.0, &lw) > 0.0,
+            "an order to fire on a crowd presses even when it does not overwhelm"
+        );
+        assert!(
+            loyalty_pressure(0.9, 0.7, 0.2, 0.0, &lw) < loyalty_pressure(2.0, 0.7, 0.2, 0.0, &lw),
+            "the more so the larger the crowd"
+        );
         let p = loyalty_pressure(3.0, 0.5, 0.0, 0.0, &lw);
         assert!((p - 1.0).abs() < 1e-12);
         assert!(

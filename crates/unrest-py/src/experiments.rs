@@ -3,8 +3,7 @@
 //! (Arrow IPC) and JSON instead of printing. Each runs with the GIL released
 //! and stops on Ctrl-C (`KeyboardInterrupt`) within a run or a country step
 //! (`interrupt::interruptible`); an interrupted sweep resumes from its
-//! journal. `calibrate_plan` is the exception: it sees Ctrl-C only when it
-//! returns (it resumes from its journal too).
+//! journal, and so does an interrupted `calibrate_plan`.
 
 use crate::interrupt::interruptible;
 use crate::source::{load_country, Source};
@@ -261,8 +260,10 @@ pub fn calibrate_plan<'py>(
     if jobs == Some(0) {
         return Err(scenario_error("jobs must be at least 1"));
     }
-    py.detach(|| unrest_cli::calibrate_model::calibrate_model(&plan, Some(&out), jobs, write_model.as_deref()))
-        .map_err(scenario_error)?;
+    interruptible(py, |cancel| {
+        unrest_cli::calibrate_model::calibrate_model(&plan, Some(&out), jobs, write_model.as_deref(), Some(&cancel))
+    })?
+    .map_err(scenario_error)?;
     let posterior = table::read_parquet(&out.join("posterior.parquet")).map_err(runtime_error)?;
     let d = PyDict::new(py);
     d.set_item(
