@@ -59,14 +59,7 @@ pub fn validate_setups(
     base_seed: u64,
     cancel: Option<&AtomicBool>,
 ) -> Result<Vec<(u64, Vec<Verdict>, String)>, String> {
-    run_setups(setups, base_seed, cancel, |seed, c| {
-        let (o, at) = c.outcome();
-        (
-            seed,
-            unrest_country::judge(c),
-            format!("{} {}", o.as_str(), c.calendar().label(at)),
-        )
-    })
+    run_setups(setups, base_seed, cancel, unrest_country::criteria::judged)
 }
 
 /// `unrest_country::compare::run_variant_setups`, stoppable.
@@ -75,18 +68,7 @@ pub fn variant_setups(
     base_seed: u64,
     cancel: Option<&AtomicBool>,
 ) -> Result<Vec<RunMeasures>, String> {
-    run_setups(setups, base_seed, cancel, |seed, c| {
-        let (outcome, at) = c.outcome();
-        let last = c.national().last().copied().unwrap_or_default();
-        RunMeasures {
-            seed,
-            outcome,
-            outcome_at: c.calendar().label(at),
-            peak_people: c.national_peak().active as f64 * c.spec().scale,
-            killed: last.killed as f64,
-            detained: last.detained as f64,
-        }
-    })
+    run_setups(setups, base_seed, cancel, RunMeasures::of)
 }
 
 #[cfg(test)]

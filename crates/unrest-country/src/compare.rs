@@ -95,7 +95,12 @@ pub fn run_variant_setups(
     setups: &[(&CountrySpec, &Params)],
     base_seed: u64,
 ) -> Result<Vec<RunMeasures>, CountryError> {
-    Country::run_setups(setups, base_seed, |seed, c| {
+    Country::run_setups(setups, base_seed, RunMeasures::of)
+}
+
+impl RunMeasures {
+    /// What a finished run of seed `seed` is compared by.
+    pub fn of(seed: u64, c: &Country) -> RunMeasures {
         let (outcome, at) = c.outcome();
         let last = c.national().last().copied().unwrap_or_default();
         RunMeasures {
@@ -106,7 +111,7 @@ pub fn run_variant_setups(
             killed: last.killed as f64,
             detained: last.detained as f64,
         }
-    })
+    }
 }
 
 /// Summarises the variants' runs; the first is the baseline. Every variant

@@ -493,10 +493,14 @@ pub fn validate_setups(
     setups: &[(&CountrySpec, &unrest_core::Params)],
     base_seed: u64,
 ) -> Result<Vec<(u64, Vec<Verdict>, String)>, CountryError> {
-    Country::run_setups(setups, base_seed, |seed, c| {
-        let (o, at) = c.outcome();
-        (seed, judge(c), format!("{} {}", o.as_str(), c.calendar().label(at)))
-    })
+    Country::run_setups(setups, base_seed, judged)
+}
+
+/// A finished run of seed `seed` as validation reports it: the seed, the
+/// verdicts, and the outcome with its date.
+pub fn judged(seed: u64, c: &Country) -> (u64, Vec<Verdict>, String) {
+    let (o, at) = c.outcome();
+    (seed, judge(c), format!("{} {}", o.as_str(), c.calendar().label(at)))
 }
 
 #[cfg(test)]
