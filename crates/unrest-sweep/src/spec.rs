@@ -371,19 +371,25 @@ impl SweepSpec {
                 points.push(p);
             }
         }
+        Ok(Plan::hashed(self.clone(), params, kinds, points))
+    }
+}
+
+impl Plan {
+    /// The plan of these points with its identity computed (one place for
+    /// both the expanded and the given-points plans).
+    fn hashed(spec: SweepSpec, params: Vec<String>, kinds: Vec<Kind>, points: Vec<Vec<Value>>) -> Plan {
         let mut plan = Plan {
-            spec: self.clone(),
+            spec,
             params,
             kinds,
             points,
             hash: String::new(),
         };
         plan.hash = plan.compute_hash();
-        Ok(plan)
+        plan
     }
-}
 
-impl Plan {
     /// A plan of the given points (a design made elsewhere, e.g. the
     /// Saltelli design of `crate::sensitivity`), run with `spec`'s base
     /// scenario, `[set]`, seed and replicates; `spec`'s own `[vary]` and
@@ -407,15 +413,7 @@ impl Plan {
         if runs > MAX_RUNS {
             return Err(format!("{runs} runs planned; at most {MAX_RUNS} are allowed"));
         }
-        let mut plan = Plan {
-            spec,
-            params,
-            kinds,
-            points,
-            hash: String::new(),
-        };
-        plan.hash = plan.compute_hash();
-        Ok(plan)
+        Ok(Plan::hashed(spec, params, kinds, points))
     }
 
     pub fn total_runs(&self) -> u64 {
