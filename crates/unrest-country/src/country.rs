@@ -903,7 +903,15 @@ impl Country {
             foreign_steadying: l.foreign_steadying,
         };
         let fallen = self.collapsed_at.is_some();
-        for reg in &mut self.regions {
+        let capital = self.capital;
+        let spare: f64 = (self.regions.iter().enumerate())
+            .filter(|&(i, _)| i != capital)
+            .map(|(_, s)| {
+                let cops = s.world.domestic_cops();
+                m::spare_police(cops, m::overwhelm(s.last.active, f64::from(cops), l.crowd_per_officer))
+            })
+            .sum();
+        for (i, reg) in self.regions.iter_mut().enumerate() {
             if !l.enabled {
                 reg.willingness = 1.0;
                 continue;
@@ -914,7 +922,13 @@ impl Country {
                 reg.world.set_arrest_willingness(0.0);
                 continue;
             }
-            let o = m::overwhelm(reg.last.active, reg.world.domestic_cops(), l.crowd_per_officer);
+            let cops = reg.world.domestic_cops();
+            let facing = if i == capital {
+                m::reinforced_police(cops, spare, l.reinforcement)
+            } else {
+                f64::from(cops)
+            };
+            let o = m::overwhelm(reg.last.active, facing, l.crowd_per_officer);
             let g = m::police_disaffection(region_mean_legitimacy(reg), span);
             let f = f64::from(reg.world.foreign_cops()) / f64::from(reg.initial_police.max(1));
             let pressure = m::loyalty_pressure(o, g, reg.lethality, f, &weights);
@@ -1332,6 +1346,7 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     let ly = &spec.loyalty;
     range("loyalty.crowd_per_officer".into(), ly.crowd_per_officer, 0.001, 1e6)?;
     range("loyalty.firing_shock".into(), ly.firing_shock, 0.0, 1e6)?;
+    range("loyalty.reinforcement".into(), ly.reinforcement, 0.0, 1.0)?;
     range("loyalty.foreign_steadying".into(), ly.foreign_steadying, 0.0, 1e6)?;
     range("loyalty.wavering".into(), ly.wavering, 0.0, 1e6)?;
     range("loyalty.defection_threshold".into(), ly.defection_threshold, 0.0, 1e6)?;

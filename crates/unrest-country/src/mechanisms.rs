@@ -169,14 +169,36 @@ pub fn ambient_risk(lethality: f64, psi: f64) -> f64 {
 
 /// How far the crowd overwhelms the police: `o = A / (m · C)`, actives per
 /// officer relative to what one officer can face; infinite with no police.
-pub fn overwhelm(actives: u32, cops: u32, crowd_per_officer: f64) -> f64 {
+/// `C` may be fractional: it counts reinforcements (see [`reinforced_police`]).
+pub fn overwhelm(actives: u32, cops: f64, crowd_per_officer: f64) -> f64 {
     if actives == 0 {
         0.0
-    } else if cops == 0 {
+    } else if cops <= 0.0 {
         f64::INFINITY
     } else {
-        f64::from(actives) / (crowd_per_officer * f64::from(cops))
+        f64::from(actives) / (crowd_per_officer * cops)
     }
+}
+
+/// Police a quiet province can spare: `C_s · max(0, 1 − o_s)`, all of them
+/// when no one is out there, none once its own crowd overwhelms them.
+pub fn spare_police(cops: u32, own_overwhelm: f64) -> f64 {
+    f64::from(cops) * (1.0 - own_overwhelm).max(0.0)
+}
+
+/// Reinforcement: the capital's police as the officers there reckon the
+/// regime's strength, `C_eff = C_cap + ρ · Σ_s spare_s`, with `ρ` the share of
+/// the provinces' spare police the regime can bring to its seat (Berkut and
+/// interior troops were sent to Kyiv from the provinces in December 2013;
+/// OMON and interior troops to Minsk in August 2020). A crowd concentrated in
+/// the capital faces the state's force, not one city's; a national wave,
+/// which ties every province's police down at home, does not. Only the
+/// capital is reinforced: the regime guards its seat first, and the ending is
+/// decided there ([`regime_collapses`]). The reinforcements weigh in the
+/// pressure on the capital's officers; arrests on its lattice are still made
+/// by its own police (docs/mechanisms.md).
+pub fn reinforced_police(own: u32, spare: f64, reach: f64) -> f64 {
+    f64::from(own) + reach.max(0.0) * spare.max(0.0)
 }
 
 /// Disaffection of the police's own constituencies, `g = (1 − L̄_p) / λ`:
@@ -485,13 +507,30 @@ mod tests {
     }
 
     #[test]
+    fn the_capital_is_reinforced_from_quiet_provinces_only() {
+        // A quiet province spares all its police, an overwhelmed one none.
+        assert_eq!(spare_police(100, 0.0), 100.0);
+        assert_eq!(spare_police(100, 0.25), 75.0);
+        assert_eq!(spare_police(100, 3.0), 0.0);
+        // With reach 0.2, 200 spare officers add 40 to the capital's 20...
+        let c = reinforced_police(20, 200.0, 0.2);
+        assert_eq!(c, 60.0);
+        // ...so a crowd of 600 that overwhelmed 20 officers three times over
+        // (m = 10) no longer does; without reach the capital stands alone.
+        assert_eq!(overwhelm(600, 20.0, 10.0), 3.0);
+        assert_eq!(overwhelm(600, c, 10.0), 1.0);
+        assert_eq!(reinforced_police(20, 200.0, 0.0), 20.0);
+    }
+
+    #[test]
     fn loyalty_wavers_only_when_overwhelmed() {
         let lw = LoyaltyWeights {
             firing_shock: 2.0,
             foreign_steadying: 1.0,
         };
-        assert_eq!(overwhelm(0, 0, 10.0), 0.0);
-        assert_eq!(overwhelm(50, 1, 10.0), 5.0);
+        assert_eq!(overwhelm(0, 0.0, 10.0), 0.0);
+        assert_eq!(overwhelm(50, 1.0, 10.0), 5.0);
+        assert!(overwhelm(1, 0.0, 10.0).is_infinite());
         assert!((police_disaffection(0.93, 0.1) - 0.7).abs() < 1e-9);
         assert_eq!(police_disaffection(0.5, 0.1), 1.0);
         assert_eq!(

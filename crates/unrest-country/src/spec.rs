@@ -332,11 +332,12 @@ impl Default for DeterrenceSpec {
 /// `[loyalty]`: security-force loyalty and regime collapse.
 ///
 /// The pressure on a region's police to stand aside is
-/// `π = max(0, o − 1) · (g + χ·q) / (1 + ζ·f)`: overwhelm `o` (a crowd too big
-/// to face), the disaffection `g` of the constituencies the officers come
-/// from, orders to fire `q` on such a crowd, and the share `f` of loyal foreign
-/// forces beside them (`crate::mechanisms::loyalty_pressure`). No threshold of
-/// legitimacy is set by hand: every term is measured from the run.
+/// `π = (max(0, o − 1) · g + χ·q·o) / (1 + ζ·f)`: overwhelm `o` (a crowd too
+/// big to face; in the capital, against its police plus the reinforcements
+/// the provinces can spare), the disaffection `g` of the constituencies the
+/// officers come from, orders to fire `q` on the crowd, and the share `f` of
+/// loyal foreign forces beside them (`crate::mechanisms::loyalty_pressure`).
+/// No threshold of legitimacy is set by hand: every term is measured from the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LoyaltySpec {
@@ -350,8 +351,11 @@ pub struct LoyaltySpec {
     /// officer defects the first time the pressure exceeds his threshold
     /// (`crate::mechanisms::defection_share`).
     pub defection_threshold: f64,
-    /// `χ`: pressure added per unit lethality of an order to fire on an overwhelming crowd.
+    /// `χ`: pressure added per unit lethality of an order to fire, times the overwhelm.
     pub firing_shock: f64,
+    /// `ρ`: share of the quiet provinces' spare police the regime brings to
+    /// the capital (`crate::mechanisms::reinforced_police`); 0 = none.
+    pub reinforcement: f64,
     /// `ζ`: how much loyal foreign forces (as a share of the region's police)
     /// steady the domestic police.
     pub foreign_steadying: f64,
@@ -368,6 +372,7 @@ impl Default for LoyaltySpec {
             wavering: 1.0,
             defection_threshold: 5.0,
             firing_shock: 1.0,
+            reinforcement: 0.0,
             foreign_steadying: 2.0,
             collapse_share: 0.5,
         }

@@ -130,3 +130,43 @@ fn a_protest_tires_under_demobilisation_and_not_without_it() {
         "demobilisation thins the late crowd: {with} vs {without}"
     );
 }
+
+/// Share of the same seeds that collapse, with `extra` settings (which may
+/// depart from the model) on top of a 60% opposition whose disbelieved
+/// election is in the capital alone (`capital_only`) or everywhere.
+fn collapse_rate_with(capital_only: bool, extra: &[(&str, &str)]) -> f64 {
+    let (mut text, mut sets) = scenario(0.6, "");
+    if capital_only {
+        text = text.replace(
+            "kind = \"sham_election\"",
+            "kind = \"sham_election\"\nregions = [\"Capital\"]",
+        );
+    }
+    sets.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let sc = CountryScenario::parse_with(&text, "anchor.toml", &sets).expect("the anchor scenario parses");
+    let collapsed = Country::run_seeds(&sc.spec, &sc.lattice, 7, SEEDS, |_, c| {
+        c.outcome().0 == Outcome::Collapsed
+    })
+    .unwrap();
+    collapsed.iter().filter(|&&c| c).count() as f64 / SEEDS as f64
+}
+
+#[test]
+fn reinforcement_from_quiet_provinces_steadies_the_capital() {
+    // A protest confined to the capital: with the provinces' spare police
+    // brought in, fewer runs end with the capital's police going over.
+    let alone = collapse_rate_with(true, &[("loyalty.reinforcement", "0")]);
+    let reinforced = collapse_rate_with(true, &[("loyalty.reinforcement", "1")]);
+    // The same crowd with the province out too: nothing to spare.
+    let national = collapse_rate_with(false, &[("loyalty.reinforcement", "1")]);
+    eprintln!("capital only: alone {alone}, reinforced {reinforced}; national wave, reinforced {national}");
+    assert!(alone > 0.0, "the capital's police alone can be overwhelmed: {alone}");
+    assert!(
+        reinforced < alone,
+        "reinforcement lowers P(collapse): {reinforced} vs {alone}"
+    );
+    assert!(
+        national > reinforced,
+        "a national wave ties the provinces' police down: {national} vs {reinforced}"
+    );
+}
