@@ -3,13 +3,12 @@
 //! run of `validate` and `compare`. A stopped experiment returns the error
 //! [`INTERRUPTED`] and has written nothing.
 //!
-//! [`run_setups`] is `unrest_country::Country::run_setups` with the flag:
-//! the same seeds (`derive(base_seed, i)` for run i) and the same runs, so
-//! the same numbers (tested against it below). [`validate_setups`] and
+//! [`run_setups`] is `unrest_country::Country::run_setups_until` asking the
+//! flag: the same seeds (`derive(base_seed, i)` for run i) and the same runs
+//! as `Country::run_setups`, so the same numbers (tested against it below). [`validate_setups`] and
 //! [`variant_setups`] measure each run as `unrest_country::validate_setups`
 //! and `unrest_country::compare::run_variant_setups` do.
 
-use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use unrest_core::Params;
 use unrest_country::compare::RunMeasures;
@@ -25,31 +24,17 @@ pub fn is_set(cancel: Option<&AtomicBool>) -> bool {
 
 /// Runs every setup to the end of its calendar in parallel (run i with seed
 /// `derive(base_seed, i)`) and measures it, unless `cancel` is set: then
-/// every run stops at its next step and the result is [`INTERRUPTED`].
+/// every run stops at its next step and the result is [`INTERRUPTED`]
+/// (`unrest_country::Country::run_setups_until` with the flag).
 pub fn run_setups<T: Send>(
     setups: &[(&CountrySpec, &Params)],
     base_seed: u64,
     cancel: Option<&AtomicBool>,
     measure: impl Fn(u64, &Country) -> T + Sync,
 ) -> Result<Vec<T>, String> {
-    setups
-        .par_iter()
-        .enumerate()
-        .map(|(i, (spec, lattice))| {
-            let seed = unrest_core::seeds::derive(base_seed, i as u64);
-            if is_set(cancel) {
-                return Err(INTERRUPTED.to_string());
-            }
-            let mut c = Country::new((*spec).clone(), (*lattice).clone(), seed).map_err(|e| e.to_string())?;
-            while c.step_index() < c.last_step() {
-                if is_set(cancel) {
-                    return Err(INTERRUPTED.to_string());
-                }
-                c.step();
-            }
-            Ok(measure(seed, &c))
-        })
-        .collect()
+    Country::run_setups_until(setups, base_seed, || is_set(cancel), measure)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| INTERRUPTED.to_string())
 }
 
 /// `unrest_country::validate_setups`, stoppable: each run's seed, verdicts

@@ -419,17 +419,40 @@ impl Country {
         base_seed: u64,
         measure: impl Fn(u64, &Country) -> T + Sync,
     ) -> Result<Vec<T>, CountryError> {
+        let runs = Country::run_setups_until(setups, base_seed, || false, measure)?;
+        Ok(runs.expect("never stopped"))
+    }
+
+    /// [`Country::run_setups`] that a caller can stop: `stop` is asked
+    /// between the steps of every run, and once it says yes every run stops
+    /// at its next step and the result is `Ok(None)`. The same seeds and
+    /// runs, so the same numbers when not stopped. (The Python package stops
+    /// a long `validate` or `compare` on Ctrl-C this way; the model does no
+    /// I/O, so the flag is the caller's.)
+    pub fn run_setups_until<T: Send>(
+        setups: &[(&CountrySpec, &unrest_core::Params)],
+        base_seed: u64,
+        stop: impl Fn() -> bool + Sync,
+        measure: impl Fn(u64, &Country) -> T + Sync,
+    ) -> Result<Option<Vec<T>>, CountryError> {
         use rayon::prelude::*;
-        setups
+        let runs: Result<Option<Vec<T>>, CountryError> = setups
             .par_iter()
             .enumerate()
             .map(|(i, (spec, lattice))| {
                 let seed = unrest_core::seeds::derive(base_seed, i as u64);
                 let mut c = Country::new((*spec).clone(), (*lattice).clone(), seed)?;
-                c.run();
-                Ok(measure(seed, &c))
+                while c.step < c.last_step {
+                    if stop() {
+                        return Ok(None);
+                    }
+                    c.step();
+                }
+                Ok(Some(measure(seed, &c)))
             })
-            .collect()
+            .collect::<Result<Vec<Option<T>>, CountryError>>()
+            .map(|v| v.into_iter().collect());
+        runs
     }
     /// Events fired so far.
     pub fn fired(&self) -> &[FiredEvent] {
