@@ -1523,7 +1523,8 @@ const csvField = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, 
 function runCsv() {
   const ppa = (state.info && state.info.people_per_agent) || 1;
   const dated = !!dateOf(0);
-  const fields = ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy", "detained"];
+  // `detained` (people detained so far, in agents) is a country's only.
+  const fields = ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy", ...(isCountry() ? ["detained"] : [])];
   const head = [...(dated ? ["step", "date"] : ["step"]), ...fields.slice(1)];
   if (ppa !== 1) head.push("people_per_agent");
   const lines = [`# ${state.info ? state.info.name : ""} seed ${state.info ? state.info.seedText : ""}; counts in agents${state.stride > 1 ? `; thinned to every ${state.stride}th step` : ""}`];
@@ -1531,7 +1532,7 @@ function runCsv() {
   for (const r of state.counts) {
     const out = [r[0]];
     if (dated) out.push(dateOf(r[0]).toISOString().slice(0, 19));
-    out.push(...r.slice(1));
+    out.push(...r.slice(1, fields.length));
     if (ppa !== 1) out.push(ppa);
     lines.push(out.join(","));
   }
