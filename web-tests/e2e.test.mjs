@@ -981,8 +981,9 @@ test("a country's protest is on its own panel: active, jailed, killed and detain
     assert.equal(await pixelsOf(page, "chart", "#2e7d32"), 0, "no detained line");
     // The hover reads the detained count while it is shown.
     await page.check('#series input[data-series="detained"]');
+    await page.locator("#chart").scrollIntoViewIfNeeded();
     const box = await page.locator("#chart").boundingBox();
-    await page.mouse.move(box.x + box.width - 30, box.y + box.height / 2);
+    await page.mouse.move(box.x + box.width - 60, box.y + box.height / 2);
     await page.waitForSelector("#chart-tip:not([hidden])");
     assert.match(await page.textContent("#chart-tip"), /detained: [\d.]+[kM]?/);
     // One panel again when asked.

@@ -463,34 +463,35 @@ function buildMap(info) {
     if (i >= 0 && Math.max(bx1 - bx0, by1 - by0) < 18) disc(f, i, [(bx0 + bx1) / 2, (by0 + by1) / 2]);
   }
   svg.append(...shapes, ...discs);
-  // The key: the log scale's bar with 0.1%, 1%, 10% and 30% marked.
+  state.mapShown = undefined;
+  // The key: the log scale's bar with 0.1%, 1%, 10% and 30% marked, then
+  // what the other marks mean.
   const key = $("map-key");
   key.replaceChildren();
-  const low = document.createElement("span");
-  low.className = "low";
-  low.style.background = mapColor(0);
-  const scale = document.createElement("span");
-  scale.className = "scale";
-  const bar = document.createElement("span");
-  bar.className = "bar";
+  const el = (tag, cls, text) => Object.assign(document.createElement(tag), cls ? { className: cls } : {}, text ? { textContent: text } : {});
+  const scale = el("span", "scale");
+  const bar = el("span", "bar");
   bar.style.background = `linear-gradient(to right, ${Array.from({ length: 11 }, (_, j) => mapColor(MAP_LO * Math.pow(MAP_HI / MAP_LO, j / 10))).join(", ")})`;
-  const ticks = document.createElement("span");
-  ticks.className = "ticks";
+  const ticks = el("span", "ticks");
   for (const [v, label] of [[0.001, "0.1%"], [0.01, "1%"], [0.1, "10%"], [0.3, "30%+"]]) {
-    const t = document.createElement("span");
-    t.textContent = label;
+    const t = el("span", "", label);
     t.style.left = `${100 * mapT(v)}%`;
     ticks.appendChild(t);
   }
   scale.append(bar, ticks);
-  key.append("Active share of free citizens (log scale):", low, "below 0.1%", scale);
-  if (map.features.some((f) => f.region === null)) {
-    const none = document.createElement("span");
-    none.className = "low";
-    none.style.background = "#d9d7d0";
-    key.append(none, "not a region of the scenario");
-  }
-  if (map.features.some((f) => f.type === "Point")) key.append("; a disc: a city, or a region with no boundary in the source (drawn at its centre)");
+  const line1 = el("div", "key-row");
+  line1.append(el("span", "", "Active share of free citizens, log scale:"), scale);
+  const line2 = el("div", "key-row");
+  const swatch = (color, text) => {
+    const sw = el("span", "low");
+    sw.style.background = color;
+    line2.append(sw, el("span", "", text));
+  };
+  swatch(mapColor(0), "below 0.1%");
+  if (map.features.some((f) => f.region === null)) swatch("#d9d7d0", "not a region of the scenario");
+  const circle = el("span", "low round");
+  line2.append(circle, el("span", "", "a city too small to see, or a region with no boundary in the source, at its centre"));
+  key.append(line1, line2);
   $("map-credit").textContent = map.attribution || "";
   // Hover or focus reads a region; click, Enter or Space opens its lattice.
   const regionOf = (ev) => {
@@ -552,6 +553,13 @@ function showMapTip(i, unit, ev, el) {
 }
 
 function updateMap(regions, shown) {
+  // The open region's shapes on top of their neighbours, so its outline shows whole.
+  if (state.mapShown !== shown) {
+    state.mapShown = shown;
+    const svg = $("map");
+    const firstDisc = svg.querySelector("circle");
+    for (const p of svg.querySelectorAll(`path[data-region="${shown}"]`)) svg.insertBefore(p, firstDisc);
+  }
   for (const s of state.mapShapes || []) {
     if (s.dataset.region === undefined) continue;
     const i = Number(s.dataset.region);
