@@ -1215,12 +1215,34 @@ mod tests {
         let r = row(&s.counts(), s.killed(), s.legitimacy());
         let v: serde_json::Value = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         let a = v.as_array().unwrap();
-        assert_eq!(a.len(), 10);
+        assert_eq!(a.len(), 11);
         assert_eq!(a[0], 100);
         // Run 3 lowers L from 0.9 by 0.01 a step from step 77 on.
         let l = a[9].as_f64().unwrap();
         assert!(l < 0.9 && l > 0.5, "{l}");
         assert_eq!(l, (s.controls().legitimacy * 1e6).round() / 1e6);
+        // A lattice detains nobody "so far": its arrests are per step.
+        assert_eq!(a[10], 0);
+    }
+
+    #[test]
+    fn a_country_row_carries_its_detained_so_far() {
+        let name = "belarus-2020";
+        let sc =
+            unrest_scenario::CountryScenario::parse_with(unrest_scenario::country_builtin(name).unwrap(), name, &[])
+                .unwrap();
+        let scale = sc.spec.scale;
+        let mut s = crate::country::CountrySim::new(sc, Some(3)).unwrap();
+        let mut last = 0;
+        for _ in 0..80 {
+            let Some(c) = s.step() else { break };
+            let r = model_row(&s, &c);
+            assert!(r.detained >= last, "detained so far never falls");
+            last = r.detained;
+        }
+        assert!(last > 0, "Belarus detains people in its first days (scale {scale})");
+        let v = serde_json::to_value(model_row(&s, &s.counts())).unwrap();
+        assert_eq!(v[10], last);
     }
 
     #[test]
