@@ -412,7 +412,7 @@ fn a_geometry_file_is_named_for_the_live_view_only() {
     for bad in ["geometry = 3", "geometry = \"\"", "geometry = [\"a\"]"] {
         let e = parse(&SMALL.replacen("scale = 2000", &format!("scale = 2000\n{bad}"), 1)).unwrap_err();
         assert!(
-            e.contains("geometry is the path of a GeoJSON file") && e.contains("line 5"),
+            e.contains("geometry is the path of a GeoJSON file") && e.contains("test.toml:5:"),
             "{bad}: {e}"
         );
     }
