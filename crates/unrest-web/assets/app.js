@@ -489,8 +489,12 @@ function buildMap(info) {
   };
   swatch(mapColor(0), "below 0.1%");
   if (map.features.some((f) => f.region === null)) swatch("#d9d7d0", "not a region of the scenario");
-  const circle = el("span", "low round");
-  line2.append(circle, el("span", "", "a city too small to see, or a region with no boundary in the source, at its centre"));
+  if (discs.length) {
+    const kinds = [];
+    if (map.features.some((f) => f.type !== "Point" && discs.some((d) => d.dataset.unit === f.unit))) kinds.push("a city too small to see");
+    if (map.features.some((f) => f.type === "Point")) kinds.push("a region with no boundary in the source, at its centre");
+    line2.append(el("span", "low round"), el("span", "", `disc: ${kinds.join("; ")}`));
+  }
   key.append(line1, line2);
   $("map-credit").textContent = map.attribution || "";
   // Hover or focus reads a region; click, Enter or Space opens its lattice.
