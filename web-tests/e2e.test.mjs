@@ -174,7 +174,9 @@ test("the live view plays, marks a fired event and shows a broken upload's place
     await page.waitForSelector(`#regions button[data-region="${last}"].sel`);
     const name = (await page.textContent(`#regions button[data-region="${last}"]`)).split(/\d/)[0].trim();
     assert.match(await page.textContent("#sampling"), new RegExp(`region ${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
-    await page.selectOption("#speed", "max");
+    // 25 steps/s, not the fastest: the pause lands near step 30, while
+    // Mangystau is up (the screenshot shows the map with a region lit).
+    await page.selectOption("#speed", "25");
     await page.click("#play");
     await page.waitForFunction(() => Number(document.getElementById("step-count").textContent) >= 30, null, { timeout: 30_000 });
     await page.click("#play");
@@ -797,6 +799,201 @@ test("a lattice run can be told where to stop; the stop survives Reset and is of
     assert.equal(await page.inputValue("#stop-at"), "6");
     await load(page, "belarus-2020");
     assert.equal(await page.isDisabled("#stop-at"), true);
+    assert.deepEqual(errors, []);
+  });
+});
+
+// A point inside region `i`'s shape on the map (the first one found on a grid
+// over the map), in page coordinates, or null.
+async function mapPointOf(page, i) {
+  return page.evaluate((i) => {
+    const r = document.getElementById("map").getBoundingClientRect();
+    for (let gy = 2; gy < 60; gy++) {
+      for (let gx = 2; gx < 60; gx++) {
+        const x = r.left + (gx / 61) * r.width, y = r.top + (gy / 61) * r.height;
+        const el = document.elementFromPoint(x, y);
+        if (el && el.dataset && el.dataset.region === String(i)) return { x, y };
+      }
+    }
+    return null;
+  }, i);
+}
+
+test("a country is drawn as a map of its regions: every built-in, a log-scale key, hover reads a region, click opens it", { timeout: 120_000 }, async () => {
+  await withPage(async (page, errors) => {
+    assert.equal(await page.isHidden("#map-box"), true, "no map for a lattice");
+    for (const name of ["belarus-2020", "euromaidan-2014", "kazakhstan-2022"]) {
+      await load(page, name);
+      await page.click("#step");
+      await waitSteps(page, 1);
+      assert.equal(await page.isVisible("#map-box"), true, `${name}: the map is shown`);
+      // Every region has a shape (a unit's path, or a disc), filled.
+      const drawn = await page.evaluate(() => {
+        const els = [...document.querySelectorAll("#map [data-region]")];
+        return {
+          regions: state.info.regions.length,
+          drawn: new Set(els.map((e) => e.dataset.region)).size,
+          paths: document.querySelectorAll("#map path").length,
+          unfilled: els.filter((e) => !e.getAttribute("fill")).length,
+        };
+      });
+      assert.equal(drawn.drawn, drawn.regions, `${name}: every region drawn (${JSON.stringify(drawn)})`);
+      assert.equal(drawn.unfilled, 0, `${name}: every shape coloured`);
+      assert.ok(drawn.paths >= 7, `${name}: admin-1 units as paths (${drawn.paths})`);
+      assert.match(await page.textContent("#map-credit"), /Natural Earth/);
+      const key = await page.textContent("#map-key");
+      assert.match(key, /log scale/);
+      for (const t of ["0.1%", "1%", "10%", "30%+"]) assert.ok(key.includes(t), `${name}: the key marks ${t}`);
+    }
+    // Ukraine's macro-regions are unions of oblasts: West is eight of them.
+    await load(page, "euromaidan-2014");
+    const west = await page.evaluate(() => document.querySelectorAll(`#map path[data-region="${state.info.regions.indexOf("West")}"]`).length);
+    assert.equal(west, 8, "West drawn as its eight oblasts");
+    // Kazakhstan: the capital and Almaty are cities too small to see, and
+    // Shymkent, Abai, Zhetisu and Ulytau have no boundary in the source: discs.
+    await load(page, "kazakhstan-2022");
+    await page.click("#step");
+    await waitSteps(page, 1);
+    const discs = await page.evaluate(() => [...document.querySelectorAll("#map circle[data-region]")].map((c) => state.info.regions[c.dataset.region]));
+    for (const r of ["Nur-Sultan", "Almaty", "Shymkent", "Abai", "Zhetisu", "Ulytau"]) assert.ok(discs.includes(r), `${r} has a disc (${discs})`);
+    // The log scale sets 1% and 10% far apart on the key and in colour.
+    const [t1, t10, c1, c10] = await page.evaluate(() => [mapT(0.01), mapT(0.1), mapColor(0.01), mapColor(0.1)]);
+    assert.ok(t10 - t1 > 0.3, `1% at ${t1}, 10% at ${t10} of the key`);
+    assert.notEqual(c1, c10);
+    // Hover a region: its numbers.
+    const names = await page.evaluate(() => state.info.regions);
+    const target = names.indexOf("Mangystau");
+    const at = await mapPointOf(page, target);
+    assert.ok(at, "Mangystau is on the map");
+    await page.mouse.move(at.x, at.y);
+    await page.waitForSelector("#map-tip:not([hidden])");
+    const tip = await page.textContent("#map-tip");
+    assert.match(tip, /^Mangystau: \d+\.\d\d% active — \d+ active of \d+ free citizens \(≈ [\d.]+[kM]? of [\d.]+[kM]? people\)/, tip);
+    assert.match(tip, /click to open its lattice/);
+    // Click it: its lattice opens (its tile marked, its counts under the map).
+    await page.mouse.click(at.x, at.y);
+    await page.waitForSelector(`#regions button[data-region="${target}"][aria-current="true"]`);
+    await page.waitForFunction(() => document.getElementById("region-counts").textContent.startsWith("Mangystau: "));
+    assert.equal(await page.evaluate((i) => document.querySelector(`#map path[data-region="${i}"]`).classList.contains("sel"), target), true, "the open region is outlined");
+    assert.match(await page.textContent("#sampling"), /region Mangystau/);
+    // The keyboard reaches it too: focus a region's shape, Enter opens it.
+    const other = names.indexOf("Atyrau");
+    await page.focus(`#map [data-region="${other}"][tabindex="0"]`);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(`#regions button[data-region="${other}"][aria-current="true"]`);
+    assert.match(await page.getAttribute(`#map [data-region="${other}"][tabindex="0"]`, "aria-label"), /^Atyrau: \d+\.\d\d% active/);
+    await page.mouse.move(5, 5);
+    await page.waitForSelector("#map-tip", { state: "hidden" });
+    // On a phone the map moves under the run controls: Play stays on the first screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => document.getElementById("map-box").parentElement.id), "chart-panel");
+    const play = await page.locator("#play").boundingBox();
+    assert.ok(play.y + play.height <= 844, `Play at ${play.y} with a map`);
+    await page.setViewportSize({ width: 1500, height: 900 });
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => document.getElementById("map-box").parentElement.id), "lattice-panel");
+    if (process.env.UNREST_MAP_SCREENSHOT) await page.locator("section.lattice").screenshot({ path: process.env.UNREST_MAP_SCREENSHOT });
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a country with no map of its own is drawn as tiles; an upload's geometry file is not read, and the page says so", { timeout: 60_000 }, async () => {
+  await withPage(async (page, errors) => {
+    const fs = await import("node:fs/promises");
+    const text = await fs.readFile(new globalThis.URL("../crates/unrest-scenario/scenarios/belarus-2020.toml", import.meta.url), "utf8");
+    const mine = text.replace(/^name = "belarus-2020"/m, 'name = "my-belarus"\ngeometry = "/etc/passwd"');
+    assert.notEqual(mine, text);
+    await page.setInputFiles("#upload", { name: "my-belarus.toml", mimeType: "text/plain", buffer: Buffer.from(mine) });
+    await page.waitForFunction(() => document.getElementById("scenario-title").textContent.startsWith("my-belarus "));
+    assert.equal(await page.isHidden("#map-box"), true, "no map");
+    assert.equal(await page.isVisible("#regions"), true, "the tiles instead");
+    assert.equal(await page.$$eval("#regions button", (b) => b.length), 7);
+    assert.match(await page.textContent("#map-note"), /names the geometry file "\/etc\/passwd", which the server reads only for the scenario `unrest serve` starts with/);
+    assert.deepEqual(errors, []);
+  });
+});
+
+test("a scenario file's own geometry is drawn: unrest serve reads the GeoJSON it names", { timeout: 60_000 }, async () => {
+  const fs = await import("node:fs/promises");
+  const dir = mkdtempSync(join(tmpdir(), "unrest-geo-"));
+  const text = await fs.readFile(new globalThis.URL("../crates/unrest-scenario/scenarios/belarus-2020.toml", import.meta.url), "utf8");
+  await fs.writeFile(join(dir, "mine.toml"), text.replace(/^name = "belarus-2020"/m, 'name = "squares"\ngeometry = "squares.geojson"'));
+  const square = (x, y) => ({ type: "Polygon", coordinates: [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] });
+  const fc = {
+    type: "FeatureCollection",
+    attribution: "two squares of the test's own",
+    features: [
+      { type: "Feature", properties: { region: "Minsk", unit: "square one" }, geometry: square(27, 53) },
+      { type: "Feature", properties: { region: "Brest", unit: "square two" }, geometry: square(25, 52) },
+      { type: "Feature", properties: { region: "Gomel" }, geometry: { type: "Point", coordinates: [31, 52.4] } },
+    ],
+  };
+  await fs.writeFile(join(dir, "squares.geojson"), JSON.stringify(fc));
+  const server = await startServer([join(dir, "mine.toml")]);
+  try {
+    await withPage(async (page, errors) => {
+      await page.click("#step");
+      await waitSteps(page, 1);
+      assert.equal(await page.isVisible("#map-box"), true);
+      assert.equal(await page.$$eval("#map path[data-region]", (p) => p.length), 2);
+      assert.equal(await page.$$eval("#map circle[data-region]", (c) => c.length), 1, "a disc for the point (the squares are large enough to see)");
+      assert.equal(await page.textContent("#map-credit"), "two squares of the test's own");
+      assert.deepEqual(errors, []);
+    }, server.url);
+    // A file that does not fit the scenario stops the server with its reason.
+    await fs.writeFile(join(dir, "squares.geojson"), JSON.stringify({ ...fc, features: [{ ...fc.features[0], properties: { region: "Atlantis" } }] }));
+    await assert.rejects(startServer([join(dir, "mine.toml")]), /region "Atlantis" is not a region of this scenario/);
+  } finally {
+    await stopServer(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a country's protest is on its own panel: active, jailed, killed and detained, each series can be hidden", { timeout: 90_000 }, async () => {
+  await withPage(async (page, errors) => {
+    // A lattice: one panel, and no detained series.
+    await page.click("#step");
+    await waitSteps(page, 1);
+    assert.equal(await page.isChecked("#split-panel"), false);
+    assert.equal(await page.evaluate(() => state.layout.panels.length), 1);
+    assert.equal(await page.isHidden('#series input[data-series="detained"]'), true);
+    await load(page, "belarus-2020");
+    await page.selectOption("#speed", "max");
+    await page.click("#play");
+    await waitSteps(page, 60, 60_000);
+    await page.click("#play");
+    assert.equal(await page.isChecked("#split-panel"), true, "split by default on a country");
+    await page.waitForFunction(() => state.layout && state.layout.panels.length === 2);
+    const panels = await page.evaluate(() => state.layout.panels);
+    assert.deepEqual(panels[0].series, ["quiet", "police"]);
+    assert.deepEqual(panels[1].series, ["active", "jailed", "killed", "detained"]);
+    assert.ok(panels[1].top > panels[0].top + panels[0].h, "the protest panel is below, apart");
+    assert.ok(panels[1].ymax < panels[0].ymax, `its own axis (${panels[1].ymax} < ${panels[0].ymax})`);
+    assert.match(await page.getAttribute("#chart", "aria-label"), /panels: population \(quiet, police\), protest and repression \(active, jailed, killed, detained\)/);
+    // Detained is counted (Belarus detained thousands in its first days) and drawn.
+    const detained = await page.evaluate(() => state.counts[state.counts.length - 1][10]);
+    assert.ok(detained > 0, `detained so far: ${detained} agents`);
+    assert.ok(await pixelsOf(page, "chart", "#2e7d32") > 20, "the detained line is drawn");
+    // Hide detained and jailed: they leave the panel and the chart.
+    await page.uncheck('#series input[data-series="detained"]');
+    await page.uncheck('#series input[data-series="jailed"]');
+    await page.waitForFunction(() => /hidden: jailed, detained/.test(document.getElementById("chart").getAttribute("aria-label")));
+    assert.deepEqual(await page.evaluate(() => state.layout.panels[1].series), ["active", "killed"]);
+    assert.equal(await pixelsOf(page, "chart", "#2e7d32"), 0, "no detained line");
+    // The hover reads the detained count while it is shown.
+    await page.check('#series input[data-series="detained"]');
+    await page.locator("#chart").scrollIntoViewIfNeeded();
+    const box = await page.locator("#chart").boundingBox();
+    await page.mouse.move(box.x + box.width - 60, box.y + box.height / 2);
+    await page.waitForSelector("#chart-tip:not([hidden])");
+    assert.match(await page.textContent("#chart-tip"), /detained: [\d.]+[kM]?/);
+    // One panel again when asked.
+    await page.uncheck("#split-panel");
+    await page.waitForFunction(() => state.layout.panels.length === 1);
+    // The data table has the detained column on a country.
+    await page.click("#table-box summary");
+    await page.waitForFunction(() => /detained/.test(document.querySelector("#data-table thead").textContent));
     assert.deepEqual(errors, []);
   });
 });

@@ -31,7 +31,8 @@ pub struct ServeArgs {
 }
 
 pub fn serve(args: ServeArgs) -> Result<(), String> {
-    let scenario = unrest_scenario::load_any(&args.scenario, &[]).map_err(|e| e.to_string())?;
+    let mut scenario = unrest_scenario::load_any(&args.scenario, &[]).map_err(|e| e.to_string())?;
+    read_geometry(&args.scenario, &mut scenario)?;
     if args.max_sessions == 0 {
         return Err("--max-sessions must be at least 1".into());
     }
@@ -62,4 +63,35 @@ pub fn serve(args: ServeArgs) -> Result<(), String> {
         );
         let _ = std::io::stdout().flush();
     })
+}
+
+/// Reads the GeoJSON file a country scenario file names (`geometry = "…"`,
+/// relative to the scenario's folder) for the live view's map, and checks it
+/// against the scenario's regions: a bad file stops `serve` with its reason.
+fn read_geometry(name_or_path: &str, scenario: &mut unrest_scenario::AnyScenario) -> Result<(), String> {
+    let unrest_scenario::AnyScenario::Country(c) = scenario else {
+        return Ok(());
+    };
+    let Some(geometry) = c.geometry.clone() else {
+        return Ok(());
+    };
+    let dir = std::path::Path::new(name_or_path)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    let path = dir.join(&geometry);
+    let meta = std::fs::metadata(&path).map_err(|e| format!("{name_or_path}: geometry {}: {e}", path.display()))?;
+    if meta.len() > unrest_web::geo::MAX_BYTES as u64 {
+        return Err(format!(
+            "{name_or_path}: geometry {}: {} bytes, more than {} (simplify it)",
+            path.display(),
+            meta.len(),
+            unrest_web::geo::MAX_BYTES
+        ));
+    }
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("{name_or_path}: geometry {}: {e}", path.display()))?;
+    let regions: Vec<&str> = c.spec.regions.iter().map(|r| r.name.as_str()).collect();
+    unrest_web::geo::check(&text, &regions).map_err(|e| format!("{name_or_path}: geometry {}: {e}", path.display()))?;
+    c.geometry_json = Some(text.into());
+    Ok(())
 }

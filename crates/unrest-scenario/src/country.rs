@@ -19,6 +19,14 @@ pub struct CountryScenario {
     /// although the model sets them, and inputs set by hand where a rule would
     /// set them (`constituencies[0].legitimacy` instead of `approval`).
     pub overrides: Vec<String>,
+    /// The GeoJSON file of the scenario's own region boundaries for the live
+    /// view's map (`geometry = "regions.geojson"`), as the file writes it: a
+    /// path relative to the scenario file. Parsing never reads it; `unrest
+    /// serve` does, into [`CountryScenario::geometry_json`].
+    pub geometry: Option<String>,
+    /// That file's text, once a caller allowed to read files has read it
+    /// (`unrest serve` for the scenario it starts with); never set by parsing.
+    pub geometry_json: Option<std::sync::Arc<str>>,
 }
 
 /// Lattice keys a country sets per region itself.
@@ -58,11 +66,23 @@ impl CountryScenario {
     pub fn parse_with(text: &str, origin: &str, overrides: &[(String, String)]) -> Result<Self, ScenarioError> {
         let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::from_toml(&e, text, origin))?;
         check_actions(&table, text, origin)?;
+        // The live view's map only: not part of the country model's spec.
+        let geometry = match table.remove("geometry") {
+            None => None,
+            Some(toml::Value::String(path)) if !path.trim().is_empty() => Some(path),
+            Some(_) => {
+                return Err(ScenarioError::at(
+                    locate_path(text, "geometry").with_origin(origin),
+                    "geometry is the path of a GeoJSON file of the regions' boundaries, as a non-empty string \
+                     (geometry = \"regions.geojson\", relative to this file)",
+                ))
+            }
+        };
         let merged = crate::model::merge_model(&mut table, text, origin)?;
         let base = table.clone();
         apply_overrides(&mut table, overrides)?;
         match finish(table, text, origin, merged.clone()) {
-            Ok(scenario) => Ok(scenario),
+            Ok(scenario) => Ok(CountryScenario { geometry, ..scenario }),
             Err(e) if overrides.is_empty() => Err(e),
             Err(e) => Err(blame_override(base, text, origin, &merged, overrides, e)),
         }
@@ -140,6 +160,8 @@ fn finish(
         seed,
         model: merged.model,
         overrides: all_overrides,
+        geometry: None,
+        geometry_json: None,
     })
 }
 

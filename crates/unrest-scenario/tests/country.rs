@@ -398,3 +398,29 @@ fn episodes_meet_their_criteria_over_20_seeds() {
         }
     }
 }
+
+#[test]
+fn a_geometry_file_is_named_for_the_live_view_only() {
+    let none = parse(SMALL).unwrap();
+    assert_eq!(none.geometry, None, "the key is optional");
+    let with = parse(&SMALL.replacen("scale = 2000", "scale = 2000\ngeometry = \"regions.geojson\"", 1)).unwrap();
+    assert_eq!(with.geometry.as_deref(), Some("regions.geojson"));
+    assert!(with.geometry_json.is_none(), "parsing never reads the file");
+    // Not part of the model: the same spec and hash as without it.
+    assert_eq!(with.spec, none.spec);
+    assert_eq!(with.hash(), none.hash());
+    for bad in ["geometry = 3", "geometry = \"\"", "geometry = [\"a\"]"] {
+        let e = parse(&SMALL.replacen("scale = 2000", &format!("scale = 2000\n{bad}"), 1)).unwrap_err();
+        assert!(
+            e.contains("geometry is the path of a GeoJSON file") && e.contains("test.toml:5:"),
+            "{bad}: {e}"
+        );
+    }
+    // The built-ins do not name one (their maps ship with the live view).
+    for (name, _, _) in COUNTRY_BUILTINS {
+        assert!(
+            parse(country_builtin(name).unwrap()).unwrap().geometry.is_none(),
+            "{name}"
+        );
+    }
+}

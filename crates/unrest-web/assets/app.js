@@ -26,13 +26,20 @@ const RGB = CELLS.map((c) => [1, 3, 5].map((i) => parseInt(c.color.slice(i, i + 
 // cops, arrests, kills, killed]; `dead` includes Model II's deaths from old
 // age, `killed` is the running total of killings. `on`: drawn (the boxes
 // under the chart).
+// `panel: "protest"`: on the protest panel when the chart is split;
+// `country`: only a country has it (`detained`, row[10], people detained so
+// far in agents).
 const SERIES = [
   { name: "quiet", idx: 1, color: "#5b8fd6", on: true },
-  { name: "active", idx: 2, color: "#e0452b", on: true },
-  { name: "jailed", idx: 3, color: "#8a8a8a", on: true },
+  { name: "active", idx: 2, color: "#e0452b", on: true, panel: "protest" },
+  { name: "jailed", idx: 3, color: "#8a8a8a", on: true, panel: "protest" },
   { name: "police", idx: 5, color: "#1d1d1f", on: true },
-  { name: "killed", idx: 8, color: "#a36f00", on: true },
+  { name: "killed", idx: 8, color: "#a36f00", on: true, panel: "protest" },
+  { name: "detained", idx: 10, color: "#2e7d32", on: true, panel: "protest", country: true },
 ];
+const isCountry = () => !!state.info && state.info.kind === "country";
+// The series this run has.
+const seriesHere = () => SERIES.filter((s) => !s.country || isCountry());
 // Legitimacy L over time (row[9]; the mean over constituencies on a
 // country), drawn on its own 0–1 axis at the right.
 const LEGIT = { name: "legitimacy L (right axis)", color: "#00796b", on: true };
@@ -184,6 +191,9 @@ function onMessage(m) {
     buildRegions(m.info);
     // A country's quiet count dwarfs its actives: log scale by default there.
     $("log-scale").checked = m.info.kind === "country";
+    // And its protest (active, jailed, killed, detained) gets a panel of its own.
+    $("split-panel").checked = m.info.kind === "country";
+    for (const l of $("series").querySelectorAll("label[data-country]")) l.hidden = m.info.kind !== "country";
     // People are a choice only where one agent stands for more than one.
     const ppa = m.info.people_per_agent || 1;
     const people = $("units").querySelector('option[value="people"]');
@@ -315,6 +325,8 @@ function buildRegions(info) {
     bar.style.background = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => heat(0.2 * t * t)).join(", ")})`;
     key.append(bar, "20% and more (square-root scale).");
   }
+  state.regionsNow = null;
+  buildMap(info);
   if (!country) return;
   info.regions.forEach((name, i) => {
     const b = document.createElement("button");
@@ -334,6 +346,235 @@ function heat(share) {
   return `rgb(${mix(250, 224)}, ${mix(249, 69)}, ${mix(246, 43)})`;
 }
 
+// ----- country view: the map ---------------------------------------------------
+// A country with boundaries (info.map: the built-ins ship Natural Earth's
+// admin-1 units; docs/web.md) is drawn as a map: each unit in its region's
+// colour on a log scale of the active share (0.1% to 30%: 1% and 10% fall far
+// apart), hover to read the region's numbers, click (or Enter) to open its
+// lattice. Regions too small to see, and those with no boundary of their own
+// (a Point), get a disc. Without a map the tiles alone show the regions.
+
+const MAP_STOPS = ["#fff7d6", "#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#993404", "#5c1a02"];
+const MAP_LO = 0.001, MAP_HI = 0.3;
+
+// The colour of an active share on the map's log scale.
+function mapColor(share) {
+  const t = share <= MAP_LO ? 0 : Math.min(1, Math.log10(share / MAP_LO) / Math.log10(MAP_HI / MAP_LO));
+  const x = t * (MAP_STOPS.length - 1);
+  const i = Math.min(MAP_STOPS.length - 2, Math.floor(x));
+  const f = x - i;
+  const a = MAP_STOPS[i], b = MAP_STOPS[i + 1];
+  const ch = (c, k) => parseInt(c.slice(1 + 2 * k, 3 + 2 * k), 16);
+  return `rgb(${[0, 1, 2].map((k) => Math.round(ch(a, k) + (ch(b, k) - ch(a, k)) * f)).join(", ")})`;
+}
+
+// Where on the key's bar (0 to 1) a share falls.
+function mapT(share) {
+  return share <= MAP_LO ? 0 : Math.min(1, Math.log10(share / MAP_LO) / Math.log10(MAP_HI / MAP_LO));
+}
+
+// Keeps the map beside the lattice, or, on a phone, at the top of the chart
+// panel (after the run controls, so Play stays on the first screen).
+const phone = window.matchMedia("(max-width: 700px)");
+function placeMap() {
+  const box = $("map-box");
+  const home = phone.matches ? $("chart-panel") : $("lattice-panel");
+  if (box.parentElement !== home) home.prepend(box);
+}
+phone.addEventListener("change", placeMap);
+
+function buildMap(info) {
+  const svg = $("map");
+  const NS = "http://www.w3.org/2000/svg";
+  svg.replaceChildren();
+  state.mapShapes = [];
+  const map = info.kind === "country" ? info.map : null;
+  $("map-box").hidden = !map;
+  $("map-note").hidden = !info.map_note;
+  $("map-note").textContent = info.map_note || "";
+  if (!map) return;
+  placeMap();
+  // Equirectangular, x shrunk by cos(mid-latitude): shapes look as on a map.
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  const eachPos = (f, fn) => {
+    if (f.type === "Point") fn(f.coordinates);
+    else for (const poly of f.type === "Polygon" ? [f.coordinates] : f.coordinates) for (const ring of poly) for (const p of ring) fn(p);
+  };
+  for (const f of map.features) eachPos(f, ([x, y]) => { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); });
+  const kx = Math.cos(((y0 + y1) / 2) * Math.PI / 180);
+  const W = 1000, pad = 12;
+  const k = (W - 2 * pad) / Math.max(1e-9, (x1 - x0) * kx);
+  const H = Math.round((y1 - y0) * k + 2 * pad);
+  const P = ([x, y]) => [pad + (x - x0) * kx * k, pad + (y1 - y) * k];
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
+  const shapes = [], discs = [];
+  const first = {};
+  const add = (el, f, i) => {
+    el.dataset.unit = f.unit;
+    if (i >= 0) {
+      el.dataset.region = i;
+      // One shape per region takes focus and speaks for it; the others are its parts.
+      if (first[i] === undefined) {
+        first[i] = el;
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("role", "button");
+      } else el.setAttribute("aria-hidden", "true");
+    } else {
+      el.classList.add("none");
+      el.setAttribute("aria-hidden", "true");
+    }
+    state.mapShapes.push(el);
+  };
+  const disc = (f, i, [cx, cy]) => {
+    const c = document.createElementNS(NS, "circle");
+    c.setAttribute("cx", cx.toFixed(1));
+    c.setAttribute("cy", cy.toFixed(1));
+    c.setAttribute("r", "11");
+    c.setAttribute("class", "unit disc");
+    add(c, f, i);
+    discs.push(c);
+  };
+  for (const f of map.features) {
+    const i = f.region === null ? -1 : info.regions.indexOf(f.region);
+    if (f.type === "Point") {
+      disc(f, i, P(f.coordinates));
+      continue;
+    }
+    let d = "";
+    let bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
+    for (const poly of f.type === "Polygon" ? [f.coordinates] : f.coordinates) {
+      for (const ring of poly) {
+        ring.forEach((p, j) => {
+          const [x, y] = P(p);
+          bx0 = Math.min(bx0, x); bx1 = Math.max(bx1, x); by0 = Math.min(by0, y); by1 = Math.max(by1, y);
+          d += `${j ? "L" : "M"}${x.toFixed(1)} ${y.toFixed(1)}`;
+        });
+        d += "Z";
+      }
+    }
+    const path = document.createElementNS(NS, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("fill-rule", "evenodd");
+    path.setAttribute("class", "unit");
+    add(path, f, i);
+    shapes.push(path);
+    // A city a few pixels across: a disc over it, so it can be seen and hit.
+    if (i >= 0 && Math.max(bx1 - bx0, by1 - by0) < 18) disc(f, i, [(bx0 + bx1) / 2, (by0 + by1) / 2]);
+  }
+  svg.append(...shapes, ...discs);
+  state.mapShown = undefined;
+  // The key: the log scale's bar with 0.1%, 1%, 10% and 30% marked, then
+  // what the other marks mean.
+  const key = $("map-key");
+  key.replaceChildren();
+  const el = (tag, cls, text) => Object.assign(document.createElement(tag), cls ? { className: cls } : {}, text ? { textContent: text } : {});
+  const scale = el("span", "scale");
+  const bar = el("span", "bar");
+  bar.style.background = `linear-gradient(to right, ${Array.from({ length: 11 }, (_, j) => mapColor(MAP_LO * Math.pow(MAP_HI / MAP_LO, j / 10))).join(", ")})`;
+  const ticks = el("span", "ticks");
+  for (const [v, label] of [[0.001, "0.1%"], [0.01, "1%"], [0.1, "10%"], [0.3, "30%+"]]) {
+    const t = el("span", "", label);
+    t.style.left = `${100 * mapT(v)}%`;
+    ticks.appendChild(t);
+  }
+  scale.append(bar, ticks);
+  const line1 = el("div", "key-row");
+  line1.append(el("span", "", "Active share of free citizens, log scale:"), scale);
+  const line2 = el("div", "key-row");
+  const swatch = (color, text) => {
+    const sw = el("span", "low");
+    sw.style.background = color;
+    line2.append(sw, el("span", "", text));
+  };
+  swatch(mapColor(0), "below 0.1%");
+  if (map.features.some((f) => f.region === null)) swatch("#d9d7d0", "not a region of the scenario");
+  if (discs.length) {
+    const kinds = [];
+    if (map.features.some((f) => f.type !== "Point" && discs.some((d) => d.dataset.unit === f.unit))) kinds.push("a city too small to see");
+    if (map.features.some((f) => f.type === "Point")) kinds.push("a region with no boundary in the source, at its centre");
+    line2.append(el("span", "low round"), el("span", "", `disc: ${kinds.join("; ")}`));
+  }
+  key.append(line1, line2);
+  $("map-credit").textContent = map.attribution || "";
+  // Hover or focus reads a region; click, Enter or Space opens its lattice.
+  const regionOf = (ev) => {
+    const el = ev.target.closest && ev.target.closest("[data-region]");
+    return el ? Number(el.dataset.region) : null;
+  };
+  svg.onmousemove = (ev) => showMapTip(regionOf(ev), ev.target.dataset ? ev.target.dataset.unit : "", ev);
+  svg.onmouseleave = () => showMapTip(null);
+  svg.onclick = (ev) => {
+    const i = regionOf(ev);
+    if (i !== null) send({ cmd: "region", index: i });
+  };
+  svg.onkeydown = (ev) => {
+    const i = regionOf(ev);
+    if (i !== null && (ev.key === "Enter" || ev.key === " ")) {
+      ev.preventDefault();
+      send({ cmd: "region", index: i });
+    }
+  };
+  svg.onfocusin = (ev) => showMapTip(regionOf(ev), "", null, ev.target);
+  svg.onfocusout = () => showMapTip(null);
+  if (state.regionsNow) updateMap(state.regionsNow, state.viewRegion);
+}
+
+// A region's numbers as the map's hover text gives them.
+function regionText(r, unit) {
+  const ppa = (state.info && state.info.people_per_agent) || 1;
+  let t = `${r.name}${unit && unit !== r.name ? ` (${unit})` : ""}: ${(100 * r.share).toFixed(2)}% active — ${r.active} active of ${r.free} free citizens`;
+  if (ppa !== 1) t += ` (≈ ${short(r.active * ppa)} of ${short(r.free * ppa)} people)`;
+  return t;
+}
+
+function showMapTip(i, unit, ev, el) {
+  const tip = $("map-tip");
+  const shapes = state.mapShapes || [];
+  for (const s of shapes) s.classList.toggle("hover", i !== null && s.dataset.region === String(i));
+  const r = i !== null && state.regionsNow ? state.regionsNow[i] : null;
+  if (!r) {
+    tip.hidden = true;
+    return;
+  }
+  tip.replaceChildren();
+  tip.append(Object.assign(document.createElement("div"), { textContent: regionText(r, unit) }));
+  const open = state.viewRegion === i ? "its lattice is shown below" : "click to open its lattice";
+  tip.append(Object.assign(document.createElement("div"), { className: "ev", textContent: open }));
+  tip.hidden = false;
+  const box = $("map").parentElement.getBoundingClientRect();
+  let px, py;
+  if (ev) {
+    px = ev.clientX - box.left;
+    py = ev.clientY - box.top;
+  } else {
+    const b = el.getBoundingClientRect();
+    px = b.left + b.width / 2 - box.left;
+    py = b.top + b.height / 2 - box.top;
+  }
+  tip.style.left = `${Math.max(0, Math.min(px + 12, box.width - tip.offsetWidth))}px`;
+  tip.style.top = `${Math.max(0, py + 12)}px`;
+}
+
+function updateMap(regions, shown) {
+  // The open region's shapes on top of their neighbours, so its outline shows whole.
+  if (state.mapShown !== shown) {
+    state.mapShown = shown;
+    const svg = $("map");
+    const firstDisc = svg.querySelector("circle");
+    for (const p of svg.querySelectorAll(`path[data-region="${shown}"]`)) svg.insertBefore(p, firstDisc);
+  }
+  for (const s of state.mapShapes || []) {
+    if (s.dataset.region === undefined) continue;
+    const i = Number(s.dataset.region);
+    const r = regions[i];
+    if (!r) continue;
+    s.setAttribute("fill", mapColor(r.share));
+    s.classList.toggle("sel", i === shown);
+    if (s.getAttribute("role") === "button") s.setAttribute("aria-label", `${regionText(r, "")}${i === shown ? ", shown" : ", press to open its lattice"}`);
+  }
+}
+
 function updateRegions(m) {
   // Each region's active share at this step, for the strip under the chart.
   if (m.regions && m.regions.length && typeof m.step === "number") {
@@ -348,6 +589,11 @@ function updateRegions(m) {
   if (m.view) {
     $("sampling").textContent = `Lattice: ${m.view.sampling}.`;
     if (state.info) $("scenario-title").textContent = `${state.info.name} — ${m.view.width}×${m.view.height}, seed ${state.info.seedText || state.info.seed}`;
+  }
+  if (m.regions && m.regions.length) {
+    state.regionsNow = m.regions;
+    state.viewRegion = m.view ? m.view.region : null;
+    updateMap(m.regions, state.viewRegion);
   }
   const buttons = $("regions").querySelectorAll("button");
   (m.regions || []).forEach((r, i) => {
@@ -571,6 +817,7 @@ function wireControls() {
     if (state.lastFrame) drawFrame(state.lastFrame);
   });
   $("log-scale").onchange = () => (state.chartDirty = true);
+  $("split-panel").onchange = () => (state.chartDirty = true);
   $("units").onchange = () => {
     state.chartDirty = true;
     state.tableDirty = true;
@@ -813,6 +1060,7 @@ function drawChart() {
   if (!state.chartDirty) return;
   state.chartDirty = false;
   const canvas = $("chart");
+  canvas.classList.toggle("split", $("split-panel").checked);
   const dpr = window.devicePixelRatio || 1;
   const W = canvas.clientWidth, H = canvas.clientHeight;
   if (canvas.width !== Math.round(W * dpr) || canvas.height !== Math.round(H * dpr)) {
@@ -936,7 +1184,7 @@ function plotChart(ctx, W, H) {
   if (data.length === 0) return null;
   const x0 = data[0][0], x1 = Math.max(data[data.length - 1][0], x0 + 10);
   const u = units();
-  const shown = SERIES.filter((s) => s.on);
+  const shown = seriesHere().filter((s) => s.on);
   ctx.font = "11px system-ui, sans-serif";
   // Event labels go on the first of up to LABEL_ROWS rows where they do not
   // overlap an earlier one; a label with no room is left out (its line stays,
@@ -960,29 +1208,54 @@ function plotChart(ctx, W, H) {
   }
   const pad = { l: padL, r: padR, t: 14 + 12 * Math.max(1, rowEnd.length), b: 38 };
   const pw = W - pad.l - pad.r, ph = H - pad.t - pad.b;
-  let ymax = u.min;
-  for (const row of data) for (const s of shown) ymax = Math.max(ymax, u.value(row, s.idx));
-  ymax = niceCeil(ymax);
   const X = (step) => pad.l + ((step - x0) / (x1 - x0)) * pw;
   // Log scale: log10(1 + v), so 0 stays at the bottom and small counts
   // (a country's actives next to its quiet millions) get room.
   const log = $("log-scale").checked;
   const f = log ? (v) => Math.log10(1 + v) : (v) => v;
-  const Y = (v) => pad.t + ph - (f(v) / f(ymax)) * ph;
+  // Panels: one for every series, or (split) quiet and police above, the
+  // protest (active, jailed, killed, detained) below on an axis of its own.
+  const GAP = 16;
+  const split = $("split-panel").checked;
+  const groups = split
+    ? [
+        { name: "population", series: shown.filter((s) => s.panel !== "protest") },
+        { name: "protest and repression", series: shown.filter((s) => s.panel === "protest") },
+      ]
+    : [{ name: "all", series: shown }];
+  const panels = [];
+  {
+    const n = groups.length;
+    const each = (ph - GAP * (n - 1)) / n;
+    groups.forEach((g, k) => {
+      const top = pad.t + k * (each + GAP);
+      let ymax = u.min;
+      for (const row of data) for (const s of g.series) ymax = Math.max(ymax, u.value(row, s.idx));
+      ymax = niceCeil(ymax);
+      const Y = (v) => top + each - (f(v) / f(ymax)) * each;
+      panels.push({ ...g, top, h: each, ymax, Y });
+    });
+  }
+  const bottom = pad.t + ph;
 
-  // Axes and grid.
   ctx.strokeStyle = "#e4e2dc";
   ctx.fillStyle = "#5f5f64";
   ctx.lineWidth = 1;
-  const ticks = [];
-  if (log) {
-    ticks.push(0);
-    for (let v = u.min === 1 ? 0.1 : 10; v <= ymax * 1.0001; v *= 10) ticks.push(v);
-  } else for (let k = 0; k <= 4; k++) ticks.push((ymax * k) / 4);
-  for (const v of ticks) {
-    const y = Y(v);
-    ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(pad.l + pw, y); ctx.stroke();
-    ctx.textAlign = "right"; ctx.fillText(u.fmt(v), pad.l - 4, y + 4);
+  for (const p of panels) {
+    const ticks = [];
+    if (log) {
+      ticks.push(0);
+      for (let v = u.min === 1 ? 0.1 : 10; v <= p.ymax * 1.0001; v *= 10) ticks.push(v);
+    } else for (let k = 0; k <= 4; k++) ticks.push((p.ymax * k) / 4);
+    // A short panel keeps every other tick label so they do not overlap.
+    const every = p.h / Math.max(1, ticks.length - 1) < 14 ? 2 : 1;
+    ticks.forEach((v, k) => {
+      const y = p.Y(v);
+      ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(pad.l + pw, y); ctx.stroke();
+      if (k % every === 0 || k === ticks.length - 1) {
+        ctx.textAlign = "right"; ctx.fillText(u.fmt(v), pad.l - 4, y + 4);
+      }
+    });
   }
   const dated = !!dateOf(0);
   const spanH = dated ? (x1 - x0) * state.info.calendar.step_hours : 0;
@@ -1001,7 +1274,7 @@ function plotChart(ctx, W, H) {
   // Axis titles, with units.
   const cal = state.info && state.info.calendar;
   const xTitle = cal ? `date (UTC), end of step; one step = ${cal.step_hours} h` : "step";
-  const yTitle = u.title + (log ? ", log scale" : "");
+  const yTitle = u.title + (log ? ", log scale" : "") + (split ? "; each panel its own axis" : "");
   ctx.fillText(xTitle, pad.l + pw / 2, H - 6);
   ctx.save();
   ctx.translate(12, pad.t + ph / 2);
@@ -1018,7 +1291,7 @@ function plotChart(ctx, W, H) {
     ctx.fillStyle = b.color;
     ctx.fillRect(xa, pad.t, xb - xa, ph);
   }
-  // Fired events: dashed vertical lines with their labels.
+  // Fired events: dashed vertical lines with their labels, across every panel.
   ctx.save();
   ctx.setLineDash([4, 3]);
   ctx.strokeStyle = "#8d3fd1";
@@ -1026,7 +1299,7 @@ function plotChart(ctx, W, H) {
   ctx.textAlign = "left";
   for (const { e, lx, r } of labels) {
     const x = X(e.step);
-    ctx.beginPath(); ctx.moveTo(x, pad.t - 4); ctx.lineTo(x, pad.t + ph); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(x, pad.t - 4); ctx.lineTo(x, bottom); ctx.stroke();
     if (lx !== null) ctx.fillText(e.label, lx, 11 + 12 * r);
   }
   ctx.restore();
@@ -1034,19 +1307,23 @@ function plotChart(ctx, W, H) {
   // Series; long histories are thinned to about one point per pixel.
   const stride = Math.max(1, Math.floor(data.length / pw));
   ctx.lineWidth = 1.5;
-  for (const s of shown) {
-    ctx.strokeStyle = s.color;
-    ctx.beginPath();
-    for (let i = 0; i < data.length; i += stride) {
-      const row = data[i];
-      if (i === 0) ctx.moveTo(X(row[0]), Y(u.value(row, s.idx)));
-      else ctx.lineTo(X(row[0]), Y(u.value(row, s.idx)));
+  for (const p of panels) {
+    for (const s of p.series) {
+      ctx.strokeStyle = s.color;
+      ctx.beginPath();
+      for (let i = 0; i < data.length; i += stride) {
+        const row = data[i];
+        const v = s.idx < row.length ? u.value(row, s.idx) : 0;
+        if (i === 0) ctx.moveTo(X(row[0]), p.Y(v));
+        else ctx.lineTo(X(row[0]), p.Y(v));
+      }
+      ctx.stroke();
     }
-    ctx.stroke();
   }
-  // Legitimacy on its own axis, 0 to 1, at the right.
+  // Legitimacy on its own axis, 0 to 1, at the right of the first panel.
   if (legit) {
-    const YL = (v) => pad.t + ph - v * ph;
+    const p = panels[0];
+    const YL = (v) => p.top + p.h - v * p.h;
     ctx.fillStyle = LEGIT.color;
     ctx.textAlign = "left";
     for (const v of [0, 0.5, 1]) ctx.fillText(`L ${v}`, pad.l + pw + 4, YL(v) + 4);
@@ -1065,26 +1342,37 @@ function plotChart(ctx, W, H) {
     ctx.stroke();
     ctx.restore();
   }
-  // Key, on a white ground so lines under it do not cross its text.
-  const keyed = legit ? [...shown, LEGIT] : shown;
-  let kw = 0;
-  for (const s of keyed) kw += 20 + ctx.measureText(s.name).width;
-  if (keyed.length) {
+  // Each panel's key, on a white ground so lines under it do not cross its text.
+  panels.forEach((p, k) => {
+    const keyed = k === 0 && legit ? [...p.series, LEGIT] : p.series;
+    const head = split ? `${p.name}: ` : "";
+    let kw = head ? ctx.measureText(head).width + 4 : 0;
+    for (const s of keyed) kw += 20 + ctx.measureText(s.name).width;
+    if (!keyed.length && !head) return;
     ctx.fillStyle = "rgba(255, 255, 255, 0.9)";
-    ctx.fillRect(pad.l + 2, pad.t + 1, Math.min(kw + 6, pw - 4), 12);
-  }
-  let kx = pad.l + 6;
-  for (const s of keyed) {
-    ctx.fillStyle = s.color;
-    ctx.fillRect(kx, pad.t + 4, 10, 3);
-    ctx.fillStyle = "#1d1d1f";
+    ctx.fillRect(pad.l + 2, p.top + 1, Math.min(kw + 6, pw - 4), 12);
+    let kx = pad.l + 6;
     ctx.textAlign = "left";
-    ctx.fillText(s.name, kx + 13, pad.t + 9);
-    kx += 20 + ctx.measureText(s.name).width;
-  }
-  const hidden = [...SERIES, LEGIT].filter((s) => !s.on).map((s) => s.name);
-  const aria = `counts over time; x axis: ${xTitle}; y axis: ${yTitle}; series: ${shown.map((s) => s.name).join(", ") || "none"}${hidden.length ? `; hidden: ${hidden.join(", ")}` : ""}`;
-  return { x0, x1, pad, pw, ph, X, u, shown, aria };
+    if (head) {
+      ctx.fillStyle = "#5f5f64";
+      ctx.fillText(head + (keyed.length ? "" : "(no series shown)"), kx, p.top + 9);
+      kx += ctx.measureText(head).width + 4;
+    }
+    for (const s of keyed) {
+      ctx.fillStyle = s.color;
+      ctx.fillRect(kx, p.top + 4, 10, 3);
+      ctx.fillStyle = "#1d1d1f";
+      ctx.fillText(s.name, kx + 13, p.top + 9);
+      kx += 20 + ctx.measureText(s.name).width;
+    }
+  });
+  const hidden = [...seriesHere(), LEGIT].filter((s) => !s.on).map((s) => s.name);
+  const panelText = split ? `; panels: ${panels.map((p) => `${p.name} (${p.series.map((s) => s.name).join(", ") || "none"})`).join(", ")}` : "";
+  const aria = `counts over time; x axis: ${xTitle}; y axis: ${yTitle}; series: ${shown.map((s) => s.name).join(", ") || "none"}${hidden.length ? `; hidden: ${hidden.join(", ")}` : ""}${panelText}`;
+  return {
+    x0, x1, pad, pw, ph, X, u, shown, aria,
+    panels: panels.map((p) => ({ name: p.name, top: p.top, h: p.h, ymax: p.ymax, series: p.series.map((s) => s.name) })),
+  };
 }
 
 // Which event starts and which ends a policy that stays in force, with the
@@ -1147,7 +1435,7 @@ function chartHover(ev) {
   for (const s of L.shown) {
     const line = document.createElement("div");
     line.textContent = `${s.name}: ${L.u.fmt(L.u.value(row, s.idx))}`;
-    line.style.color = s.name === "quiet" ? "#2d64b3" : s.name === "active" ? "#c2321a" : s.name === "killed" ? "#8a5f00" : "#1d1d1f";
+    line.style.color = s.name === "quiet" ? "#2d64b3" : s.name === "active" ? "#c2321a" : s.name === "killed" ? "#8a5f00" : s.name === "detained" ? "#2e7d32" : "#1d1d1f";
     tip.appendChild(line);
   }
   if (LEGIT.on && row.length > 9) {
@@ -1247,7 +1535,8 @@ const csvField = (v) => (/[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, 
 function runCsv() {
   const ppa = (state.info && state.info.people_per_agent) || 1;
   const dated = !!dateOf(0);
-  const fields = ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy"];
+  // `detained` (people detained so far, in agents) is a country's only.
+  const fields = ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy", ...(isCountry() ? ["detained"] : [])];
   const head = [...(dated ? ["step", "date"] : ["step"]), ...fields.slice(1)];
   if (ppa !== 1) head.push("people_per_agent");
   const lines = [`# ${state.info ? state.info.name : ""} seed ${state.info ? state.info.seedText : ""}; counts in agents${state.stride > 1 ? `; thinned to every ${state.stride}th step` : ""}`];
@@ -1255,7 +1544,7 @@ function runCsv() {
   for (const r of state.counts) {
     const out = [r[0]];
     if (dated) out.push(dateOf(r[0]).toISOString().slice(0, 19));
-    out.push(...r.slice(1));
+    out.push(...r.slice(1, fields.length));
     if (ppa !== 1) out.push(ppa);
     lines.push(out.join(","));
   }
@@ -1272,7 +1561,7 @@ function fillTable() {
   const u = units();
   const dated = !!dateOf(0);
   const head = document.createElement("tr");
-  for (const h of [dated ? "date (UTC)" : "step", ...SERIES.map((s) => s.name), "legitimacy L"]) {
+  for (const h of [dated ? "date (UTC)" : "step", ...seriesHere().map((s) => s.name), "legitimacy L"]) {
     const th = document.createElement("th");
     th.scope = "col";
     th.textContent = h;
@@ -1290,7 +1579,7 @@ function fillTable() {
     th.scope = "row";
     th.textContent = dated ? `${dateText(r[0])} (step ${r[0]})` : r[0];
     tr.appendChild(th);
-    for (const s of SERIES) {
+    for (const s of seriesHere()) {
       const td = document.createElement("td");
       td.textContent = u.fmt(u.value(r, s.idx));
       tr.appendChild(td);
@@ -1351,6 +1640,7 @@ function buildSeriesBoxes() {
     cb.type = "checkbox";
     cb.checked = s.on;
     cb.dataset.series = s === LEGIT ? "legitimacy" : s.name;
+    if (s.country) label.dataset.country = "1";
     cb.onchange = () => {
       s.on = cb.checked;
       state.chartDirty = true;

@@ -289,8 +289,8 @@ async fn upload_scenario(
     };
     match session.send(Command::Load(Box::new(scenario))) {
         Ok(()) => {}
-        Err(e @ crate::session::SendError::Busy) => return error(StatusCode::SERVICE_UNAVAILABLE, &e.message()),
-        Err(e) => return error(StatusCode::GONE, &e.message()),
+        Err(e @ crate::session::SendError::Busy) => return error(StatusCode::SERVICE_UNAVAILABLE, e.message()),
+        Err(e) => return error(StatusCode::GONE, e.message()),
     }
     Json(json!({ "ok": true, "scenario": summary })).into_response()
 }
@@ -527,7 +527,7 @@ fn updates(session: &Session, cursor: &mut Cursor) -> Vec<Message> {
             "generation": p.generation,
             "info": info,
             "legend": legend,
-            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy"],
+            "count_fields": ["step", "quiet", "active", "jailed", "dead", "cops", "arrests", "kills", "killed", "legitimacy", "detained"],
         });
         out.push(Message::Text(m.to_string().into()));
     }

@@ -28,6 +28,8 @@ pub struct CountrySim {
     policy: PolicyState,
     /// How many of the country's fired events have been passed on.
     seen_fired: usize,
+    /// The regions' boundaries (`crate::geo`), and why none is drawn.
+    map: (Option<crate::geo::Map>, Option<String>),
 }
 
 impl CountrySim {
@@ -36,7 +38,9 @@ impl CountrySim {
         let country = Country::new(scenario.spec.clone(), scenario.lattice.clone(), seed).map_err(|e| e.to_string())?;
         // Start on the capital's lattice, where the regime's fate is decided.
         let region = scenario.spec.regions.iter().position(|r| r.capital).unwrap_or(0);
+        let map = crate::geo::for_scenario(&scenario);
         Ok(CountrySim {
+            map,
             scenario,
             seed,
             country,
@@ -108,6 +112,8 @@ impl LiveModel for CountrySim {
             }),
             people_per_agent: self.country.spec().scale,
             groups: 1,
+            map: self.map.0.clone(),
+            map_note: self.map.1.clone(),
         }
     }
 
@@ -128,6 +134,11 @@ impl LiveModel for CountrySim {
 
     fn killed(&self) -> u64 {
         self.counts().dead.into()
+    }
+
+    fn detained(&self) -> u64 {
+        let n = self.country.national().last().copied().unwrap_or_default();
+        (n.detained as f64 / self.country.spec().scale).round() as u64
     }
 
     fn counts(&self) -> Counts {

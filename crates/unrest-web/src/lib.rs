@@ -10,6 +10,8 @@
 //! * [`session`]: one simulation per browser tab, each stepped on its own
 //!   thread; a bounded number of them, idle ones dropped.
 //! * [`api`]: HTTP endpoints and the WebSocket protocol (`docs/web.md`).
+//! * [`geo`]: a country's map, its regions' boundaries (the built-ins'
+//!   shipped in `geo/`, Natural Earth admin-1, public domain).
 //!
 //! Safe by default: loopback only unless told otherwise, bodies and messages
 //! size-limited, only embedded assets served, and bad requests answered
@@ -18,6 +20,7 @@
 pub mod api;
 mod assets;
 pub mod country;
+pub mod geo;
 pub mod session;
 pub mod sim;
 

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use unrest_scenario::AnyScenario;
 
-use crate::sim::{build, row, Control, FiredEvent, History, LiveModel, ModelInfo, PolicyEvent, Row};
+use crate::sim::{build, model_row, Control, FiredEvent, History, LiveModel, ModelInfo, PolicyEvent, Row};
 
 /// What a tab asks of its simulation (already validated).
 #[derive(Debug)]
@@ -382,7 +382,7 @@ fn run_session(
                         fires_this_step = 0;
                         slider_events(&mut moved, model.counts().step, &mut new_events);
                         match model.step() {
-                            Some(c) => new_counts.push(row(&c, model.killed(), model.legitimacy())),
+                            Some(c) => new_counts.push(model_row(model.as_ref(), &c)),
                             None => notices.push(model.end_notice()),
                         }
                         new_events.extend(model.take_events());
@@ -451,7 +451,7 @@ fn run_session(
             fires_this_step = 0;
             slider_events(&mut moved, model.counts().step, &mut new_events);
             match model.step() {
-                Some(c) => new_counts.push(row(&c, model.killed(), model.legitimacy())),
+                Some(c) => new_counts.push(model_row(model.as_ref(), &c)),
                 None => {
                     playing = false;
                     notices.push(model.end_notice());
@@ -478,7 +478,7 @@ fn run_session(
             p.history.clear();
             p.events.clear();
             p.events_dropped = 0;
-            p.history.push(row(&model.counts(), model.killed(), model.legitimacy()));
+            p.history.push(model_row(model.as_ref(), &model.counts()));
             new_counts.clear();
             fresh = false;
         }

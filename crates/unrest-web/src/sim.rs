@@ -272,6 +272,13 @@ pub struct ModelInfo {
     pub people_per_agent: f64,
     /// Ethnic groups drawn apart: 2 for Model II with a second group, else 1.
     pub groups: u8,
+    /// A country's map: its regions' boundaries (`crate::geo`); without
+    /// one the page draws the regions as tiles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map: Option<crate::geo::Map>,
+    /// Why a map the scenario asks for is not drawn, for the page to show.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map_note: Option<String>,
 }
 
 /// See [`ModelInfo::calendar`].
@@ -328,6 +335,11 @@ pub trait LiveModel: Send {
     /// People killed so far (by Model II's violence or by lethal force), in
     /// agents; unlike `Counts::dead`, deaths of old age are not included.
     fn killed(&self) -> u64;
+    /// People detained so far, in agents (a country's; 0 on a lattice, whose
+    /// arrests are counted per step).
+    fn detained(&self) -> u64 {
+        0
+    }
     /// Legitimacy now, for the chart's `L` line (a country: the mean).
     fn legitimacy(&self) -> f64 {
         self.controls().legitimacy
@@ -553,6 +565,8 @@ impl LiveModel for LatticeSim {
             calendar: None,
             people_per_agent: 1.0,
             groups: if p.group_b_share > 0.0 { 2 } else { 1 },
+            map: None,
+            map_note: None,
         }
     }
 
@@ -885,15 +899,17 @@ pub fn encode_cells(step: u64, width: u32, height: u32, cell: impl Fn(u32) -> Ce
 }
 
 /// A chart row, as the protocol sends it: `[step, quiet, active, jailed, dead,
-/// cops, arrests, kills, killed, legitimacy]`. `dead` counts every dead
+/// cops, arrests, kills, killed, legitimacy, detained]`. `dead` counts every dead
 /// citizen (Model II's deaths of old age too), `kills` the killings of that
 /// step, `killed` the killings so far; `legitimacy` is `L` after the step (a
 /// country's mean over its constituencies), the only number that is not a
-/// whole one. Indexing gives the nine counts.
+/// whole one; `detained` a country's people detained so far, in agents (0 on
+/// a lattice). Indexing gives the nine counts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Row {
     pub counts: [u64; 9],
     pub legitimacy: f64,
+    pub detained: u64,
 }
 
 impl std::ops::Index<usize> for Row {
@@ -908,6 +924,7 @@ impl From<[u64; 9]> for Row {
         Row {
             counts,
             legitimacy: 0.0,
+            detained: 0,
         }
     }
 }
@@ -915,12 +932,13 @@ impl From<[u64; 9]> for Row {
 impl Serialize for Row {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        let mut seq = s.serialize_seq(Some(10))?;
+        let mut seq = s.serialize_seq(Some(11))?;
         for c in &self.counts {
             seq.serialize_element(c)?;
         }
         // Six decimals are plenty for a slider and keep the rows short.
         seq.serialize_element(&((self.legitimacy * 1e6).round() / 1e6))?;
+        seq.serialize_element(&self.detained)?;
         seq.end()
     }
 }
@@ -940,6 +958,16 @@ pub fn row(c: &Counts, killed: u64, l: f64) -> Row {
             killed,
         ],
         legitimacy: l,
+        detained: 0,
+    }
+}
+
+/// The row of `model` after a step that gave `c`: [`row`] with its killings,
+/// legitimacy and detentions so far.
+pub fn model_row(model: &dyn LiveModel, c: &Counts) -> Row {
+    Row {
+        detained: model.detained(),
+        ..row(c, model.killed(), model.legitimacy())
     }
 }
 
@@ -1187,12 +1215,34 @@ mod tests {
         let r = row(&s.counts(), s.killed(), s.legitimacy());
         let v: serde_json::Value = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
         let a = v.as_array().unwrap();
-        assert_eq!(a.len(), 10);
+        assert_eq!(a.len(), 11);
         assert_eq!(a[0], 100);
         // Run 3 lowers L from 0.9 by 0.01 a step from step 77 on.
         let l = a[9].as_f64().unwrap();
         assert!(l < 0.9 && l > 0.5, "{l}");
         assert_eq!(l, (s.controls().legitimacy * 1e6).round() / 1e6);
+        // A lattice detains nobody "so far": its arrests are per step.
+        assert_eq!(a[10], 0);
+    }
+
+    #[test]
+    fn a_country_row_carries_its_detained_so_far() {
+        let name = "belarus-2020";
+        let sc =
+            unrest_scenario::CountryScenario::parse_with(unrest_scenario::country_builtin(name).unwrap(), name, &[])
+                .unwrap();
+        let scale = sc.spec.scale;
+        let mut s = crate::country::CountrySim::new(sc, Some(3)).unwrap();
+        let mut last = 0;
+        for _ in 0..80 {
+            let Some(c) = s.step() else { break };
+            let r = model_row(&s, &c);
+            assert!(r.detained >= last, "detained so far never falls");
+            last = r.detained;
+        }
+        assert!(last > 0, "Belarus detains people in its first days (scale {scale})");
+        let v = serde_json::to_value(model_row(&s, &s.counts())).unwrap();
+        assert_eq!(v[10], last);
     }
 
     #[test]
