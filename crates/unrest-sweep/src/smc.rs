@@ -199,6 +199,8 @@ impl CsvJournal {
     /// Opens (or creates) the journal for plan `id` with `dims` coordinates
     /// and `parts` distance parts; refuses a journal of another plan.
     pub fn open(path: &Path, id: &str, dims: usize, parts: usize) -> Result<CsvJournal, String> {
+        // Another plan's journal is refused as such, whether or not it is being written.
+        read_journal(path, id, dims, parts)?;
         let lock = lock_beside(path)?;
         let (rows, mut keep) = read_journal(path, id, dims, parts)?;
         if keep.is_empty() {
@@ -348,20 +350,29 @@ pub fn merge_shard_journals(
         })
         .collect();
     files.sort();
+    // Every shard must have finished before any file is merged.
+    let locks: Vec<std::fs::File> = files
+        .iter()
+        .map(|f| {
+            lock_beside(f).map_err(|_| {
+                format!(
+                    "{}: a shard is still writing it; wait for every shard to finish, then merge",
+                    f.display()
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
     let mut added = 0;
     for f in &files {
-        let lock = lock_beside(f).map_err(|_| {
-            format!(
-                "{}: a shard is still writing it; wait for every shard to finish, then merge",
-                f.display()
-            )
-        })?;
         added += main.absorb(&CsvJournal::read(f, id, dims, parts)?)?;
         std::fs::remove_file(f).map_err(|e| format!("{}: {e}", f.display()))?;
-        drop(lock);
+    }
+    // The lock files go while still held, so no shard can take a lock that is about to vanish.
+    for f in &files {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let _ = std::fs::remove_file(f.with_file_name(format!(".{name}.lock")));
     }
+    drop(locks);
     Ok((files.len(), added))
 }
 
