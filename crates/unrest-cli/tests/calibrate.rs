@@ -428,7 +428,7 @@ fn sharded_calibration_merges_to_the_unsharded_posterior() {
         );
     }
     let pairs = std::fs::read_to_string(d("sh/posterior-pairs.svg")).unwrap();
-    assert!(pairs.contains(">crowd_per_officer<") && pairs.contains(">contagion<"));
+    assert!(pairs.contains("\ncrowd_per_officer\n") && pairs.contains("\ncontagion\n"));
     assert!(std::fs::read_dir(d("sh"))
         .unwrap()
         .flatten()

@@ -191,7 +191,7 @@ pub const PAIR_PANEL_STROKE: RGBColor = RGBColor(150, 150, 150);
 pub fn plot_pairs_svg(title: &str, axes: &[PairAxis], points: &[Vec<f64>], weights: &[f64]) -> Result<String, String> {
     let e = |x: &dyn std::fmt::Display| x.to_string();
     let d = axes.len().max(1);
-    let (cell, pad, left, top, bottom) = (84i32, 5i32, 140i32, 40i32, 130i32);
+    let (cell, pad, left, top, bottom) = (84i32, 5i32, 160i32, 40i32, 150i32);
     let side = cell * d as i32;
     let (width, height) = ((left + side + 12) as u32, (top + side + bottom) as u32);
     let live: Vec<(&Vec<f64>, f64)> = points
@@ -275,7 +275,7 @@ pub fn plot_pairs_svg(title: &str, axes: &[PairAxis], points: &[Vec<f64>], weigh
                 }
             }
         }
-        let small = ("sans-serif", 11).into_font();
+        let small = ("sans-serif", 13).into_font();
         for (k, a) in axes.iter().enumerate() {
             let name: String = a.name.chars().take(24).collect();
             let range = format!(
@@ -417,9 +417,9 @@ mod tests {
             "a dot per living member per lower panel"
         );
         for k in 0..18 {
-            assert!(svg.contains(&format!(">param_{k}<")), "param_{k} named");
+            assert!(svg.contains(&format!("\nparam_{k}\n")), "param_{k} named");
         }
-        assert!(svg.contains("0.5–40 log"));
+        assert!(svg.contains("\n0.5–40 log\n"));
     }
 
     #[test]
