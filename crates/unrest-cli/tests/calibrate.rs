@@ -353,7 +353,8 @@ fn sharded_calibration_merges_to_the_unsharded_posterior() {
     ok(&unrest(&["calibrate", "--plan", &d("plan.toml"), "--out", &d("full")]));
 
     let cal = |extra: &[&str]| {
-        let mut a = vec!["calibrate", "--plan", &d("plan.toml"), "--out", &d("sh"), "--jobs", "1"];
+        let (plan_path, out) = (d("plan.toml"), d("sh"));
+        let mut a = vec!["calibrate", "--plan", &plan_path, "--out", &out, "--jobs", "1"];
         a.extend_from_slice(extra);
         ok(&unrest(&a))
     };
