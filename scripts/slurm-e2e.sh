@@ -6,7 +6,10 @@
 # temporary directory, via SLURM_CONF; nothing under /etc/slurm is changed),
 # submits a 4-task job array of a small sweep, waits for it, merges the parts
 # with `unrest merge`, and checks the merged file is byte for byte the file a
-# single-machine `unrest sweep` writes. Stops the daemons it started on exit.
+# single-machine `unrest sweep` writes. Then runs a small calibration as
+# `unrest calibrate --plan --slurm` (a job array and a dependent merge job a
+# generation, chained by calibrate-submit.sh) and checks its posterior is byte
+# for byte the single-machine one. Stops the daemons it started on exit.
 #
 # Usage: scripts/slurm-e2e.sh [PATH/TO/unrest]   (default: builds target/debug/unrest)
 # Takes about a minute once the packages are installed.
@@ -129,4 +132,36 @@ say "the same sweep on this machine"
 
 cmp "$W/cluster/runs.parquet" "$W/single/runs.parquet"
 cmp "$W/cluster/series.parquet" "$W/single/series.parquet"
-say "OK: the merged Slurm array result equals the single-machine sweep byte for byte ($W)"
+say "OK: the merged Slurm array result equals the single-machine sweep byte for byte"
+
+say "a sharded calibration: 6 particles x 3 generations, 2 array tasks and a merge job a generation"
+cat >"$W/plan.toml" <<'PLAN'
+particles = 6
+generations = 2
+seeds = 1
+seed = 3
+[[episodes]]
+scenario = "kazakhstan-2022"
+name = "kz"
+set = ["scale=2000"]
+[[params]]
+key = "loyalty.crowd_per_officer"
+min = 2.0
+max = 60.0
+log = true
+[[params]]
+key = "information.contagion"
+min = 4.0
+max = 30.0
+PLAN
+"$BIN" calibrate --plan "$W/plan.toml" --out "$W/cal-cluster" --slurm --tasks 2
+say "calibrate-submit.sh --wait"
+timeout 600 sh "$W/cal-cluster/calibrate-submit.sh" --wait
+ls "$W/cal-cluster"
+
+say "the same calibration on this machine"
+"$BIN" calibrate --plan "$W/plan.toml" --out "$W/cal-single" >/dev/null
+for f in posterior.csv posterior.parquet generations.csv; do
+  cmp "$W/cal-cluster/$f" "$W/cal-single/$f"
+done
+say "OK: the Slurm-sharded calibration equals the single-machine one byte for byte ($W)"

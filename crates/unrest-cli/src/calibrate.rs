@@ -52,16 +52,50 @@ pub struct CalibrateArgs {
     /// Output directory (default: results/calibrate-<scenario>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// With --plan: run only shard I of N of the current generation's
+    /// evaluations, into --out/journal.shard-I-of-N.csv (docs/experiments.md,
+    /// "Sharded calibration"); then --merge (or the plain command) advances.
+    #[arg(long, value_name = "I/N", requires = "plan", conflicts_with_all = ["merge", "slurm"])]
+    pub shard: Option<String>,
+    /// With --plan: merge the shard journals into journal.csv and write the
+    /// posterior if the calibration is complete, else say which generation
+    /// is pending. Runs no model.
+    #[arg(long, requires = "plan", conflicts_with = "slurm")]
+    pub merge: bool,
+    /// With --plan: write sbatch scripts for a sharded calibration (an array
+    /// job and a dependent merge job a generation) instead of running.
+    #[arg(long, requires = "plan")]
+    pub slurm: bool,
+    /// Number of array tasks (shards) with --slurm.
+    #[arg(long, default_value_t = 4, requires = "slurm")]
+    pub tasks: u64,
+    /// Threads per array task with --slurm.
+    #[arg(long, default_value_t = 1, requires = "slurm")]
+    pub cpus_per_task: u32,
 }
 
 pub fn calibrate(args: CalibrateArgs) -> Result<(), String> {
     if let Some(plan) = &args.plan {
-        return crate::calibrate_model::calibrate_model(
+        use crate::calibrate_model::PlanRun;
+        if args.jobs == Some(0) {
+            return Err("--jobs must be at least 1".into());
+        }
+        let run = match (&args.shard, args.merge, args.slurm) {
+            (Some(s), _, _) => PlanRun::Shard(unrest_sweep::Shard::parse(s)?),
+            (_, true, _) => PlanRun::Merge,
+            (_, _, true) => PlanRun::Slurm {
+                tasks: args.tasks,
+                cpus_per_task: args.cpus_per_task,
+            },
+            _ => PlanRun::All,
+        };
+        return crate::calibrate_model::calibrate_model_run(
             plan,
             args.out.as_deref(),
             args.jobs,
             args.write_model.as_deref(),
             None,
+            run,
         );
     }
     let scenario = args.scenario.clone().unwrap_or_default();

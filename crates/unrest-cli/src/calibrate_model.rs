@@ -14,8 +14,12 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use unrest_country::spec::CriterionSpec;
-use unrest_sweep::smc::{abc_smc, marginals_svg, posterior_batch, CsvJournal, SmcOptions, SmcPrior, SmcResult};
-use unrest_sweep::table;
+use unrest_sweep::slurm::{calibrate_array_script, calibrate_merge_script, calibrate_submit_script, CalibrateJob};
+use unrest_sweep::smc::{
+    abc_smc_part, marginals_svg, merge_shard_journals, posterior_batch, shard_journal_path, CsvJournal, SmcMode,
+    SmcOptions, SmcOutcome, SmcPrior, SmcResult,
+};
+use unrest_sweep::{table, Shard};
 
 /// The plan file.
 #[derive(Debug, Deserialize)]
@@ -180,12 +184,38 @@ fn episodes(plan: &Plan, plan_path: &Path) -> Result<Vec<Episode>, String> {
         .collect()
 }
 
+/// What `calibrate --plan` does this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanRun {
+    /// Run the calibration to its end (merging any shard journals first).
+    All,
+    /// `--shard I/N`: run only this shard's evaluations of the current
+    /// generation, into `journal.shard-I-of-N.csv`.
+    Shard(Shard),
+    /// `--merge`: merge the shard journals into journal.csv; write the
+    /// outputs if the calibration is complete, else say what is pending.
+    Merge,
+    /// `--slurm`: write the sbatch scripts of a sharded calibration.
+    Slurm { tasks: u64, cpus_per_task: u32 },
+}
+
 pub fn calibrate_model(
     plan_path: &Path,
     out: Option<&Path>,
     jobs: Option<usize>,
     write_model: Option<&Path>,
     cancel: Option<&std::sync::atomic::AtomicBool>,
+) -> Result<(), String> {
+    calibrate_model_run(plan_path, out, jobs, write_model, cancel, PlanRun::All)
+}
+
+pub fn calibrate_model_run(
+    plan_path: &Path,
+    out: Option<&Path>,
+    jobs: Option<usize>,
+    write_model: Option<&Path>,
+    cancel: Option<&std::sync::atomic::AtomicBool>,
+    run: PlanRun,
 ) -> Result<(), String> {
     let (plan, text) = read_plan(plan_path)?;
     let eps = episodes(&plan, plan_path)?;
@@ -204,10 +234,12 @@ pub fn calibrate_model(
     }
     let keys: Vec<String> = priors.iter().map(|p| p.key.clone()).collect();
     // Every episode must load with every key before hours are spent: one run
-    // of one seed at the priors' midpoints.
-    let mid: Vec<f64> = priors.iter().map(|p| p.value(0.5)).collect();
-    for e in &eps {
-        e.distance(&keys, &mid, 1, cancel)?;
+    // of one seed at the priors' midpoints (not for a merge, which runs nothing).
+    if run != PlanRun::Merge {
+        let mid: Vec<f64> = priors.iter().map(|p| p.value(0.5)).collect();
+        for e in &eps {
+            e.distance(&keys, &mid, 1, cancel)?;
+        }
     }
     let stem = plan_path.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
     let out = out
@@ -237,8 +269,35 @@ pub fn calibrate_model(
         h.update(model_identity(m, &keys).as_bytes());
     }
     let id: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let journal = CsvJournal::open(&out.join("journal.csv"), &id, priors.len(), eps.len())?;
-    let resumed = journal.len();
+    let (dims, nparts) = (priors.len(), eps.len());
+    let main_path = out.join("journal.csv");
+    if let PlanRun::Slurm { tasks, cpus_per_task } = run {
+        // Refuse a directory of another plan now, not on the cluster.
+        CsvJournal::read(&main_path, &id, dims, nparts)?;
+        return write_slurm(plan_path, &plan, &out, write_model, tasks, cpus_per_task);
+    }
+    // This process's journal: journal.csv, or the shard's own file with
+    // journal.csv read beside it (a shard never writes journal.csv).
+    let (journal, resumed) = match run {
+        PlanRun::Shard(s) => {
+            let mut j = CsvJournal::open(&shard_journal_path(&out, s), &id, dims, nparts)?;
+            let own = j.len();
+            j.preload(CsvJournal::read(&main_path, &id, dims, nparts)?);
+            (j, own)
+        }
+        _ => {
+            let mut j = CsvJournal::open(&main_path, &id, dims, nparts)?;
+            let (files, rows) = merge_shard_journals(&out, &mut j, &id, dims, nparts)?;
+            if files > 0 {
+                println!(
+                    "calibrate: merged {files} shard journals ({rows} new evaluations) into {}",
+                    main_path.display()
+                );
+            }
+            let n = j.len();
+            (j, n)
+        }
+    };
     let journal = Mutex::new(journal);
     let opts = SmcOptions {
         particles: plan.particles,
@@ -247,8 +306,13 @@ pub fn calibrate_model(
         min_acceptance: plan.min_acceptance,
         seed: plan.seed,
     };
+    let what = match run {
+        PlanRun::Shard(s) => format!(" (shard {}/{})", s.index, s.count),
+        PlanRun::Merge => " (merge)".to_string(),
+        _ => String::new(),
+    };
     println!(
-        "calibrate: ABC-SMC, {} particles × up to {} generations, {} episodes × {} seeds, {} parameters; plan {id}{}",
+        "calibrate{what}: ABC-SMC, {} particles × up to {} generations, {} episodes × {} seeds, {} parameters; plan {id}{}",
         plan.particles,
         plan.generations,
         eps.len(),
@@ -261,11 +325,13 @@ pub fn calibrate_model(
         }
     );
     let started = std::time::Instant::now();
+    let ran = std::sync::atomic::AtomicUsize::new(0);
     let model = |v: &[f64]| -> Result<(f64, Vec<f64>), String> {
         let parts: Vec<f64> = eps
             .iter()
             .map(|e| e.distance(&keys, v, plan.seeds, cancel))
             .collect::<Result<_, _>>()?;
+        ran.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok((parts.iter().sum::<f64>() / parts.len() as f64, parts))
     };
     let progress = |l: &unrest_sweep::smc::GenerationLog| {
@@ -284,7 +350,61 @@ pub fn calibrate_model(
         .num_threads(jobs.unwrap_or(0))
         .build()
         .map_err(|e| e.to_string())?;
-    let r = pool.install(|| abc_smc(&priors, &opts, &model, &journal, &progress))?;
+    let mode = match run {
+        PlanRun::Shard(s) => SmcMode::Shard(s),
+        PlanRun::Merge => SmcMode::Replay,
+        _ => SmcMode::All,
+    };
+    let outcome = pool.install(|| abc_smc_part(&priors, &opts, &model, &journal, &progress, mode))?;
+    let ran = ran.load(std::sync::atomic::Ordering::Relaxed);
+    let merge_cmd = format!(
+        "unrest calibrate --plan {} --out {} --merge",
+        plan_path.display(),
+        out.display()
+    );
+    let r = match (outcome, run) {
+        (
+            SmcOutcome::Pending {
+                generation,
+                pending,
+                total,
+                ..
+            },
+            PlanRun::Shard(s),
+        ) => {
+            println!(
+                "calibrate (shard {}/{}): generation {generation}: this shard's evaluations are done ({ran} run now); \
+                 {pending} of {total} are other shards'; when every shard is done: {merge_cmd}",
+                s.index, s.count
+            );
+            return Ok(());
+        }
+        (
+            SmcOutcome::Pending {
+                generation,
+                pending,
+                total,
+                ..
+            },
+            _,
+        ) => {
+            println!(
+                "calibrate (merge): generation {generation} is pending, {pending} of its {total} evaluations not in the journal; \
+                 run its shards (unrest calibrate --plan {} --out {} --shard I/N for I in 0..N), then merge again",
+                plan_path.display(),
+                out.display()
+            );
+            return Ok(());
+        }
+        (SmcOutcome::Done(_), PlanRun::Shard(s)) => {
+            println!(
+                "calibrate (shard {}/{}): the calibration is complete ({ran} run now); write the posterior with: {merge_cmd}",
+                s.index, s.count
+            );
+            return Ok(());
+        }
+        (SmcOutcome::Done(r), _) => r,
+    };
     let names: Vec<String> = eps.iter().map(|e| e.name.clone()).collect();
     write_outputs(&out, &r, &priors, &names, &id)?;
     report(&r, &priors, &names);
@@ -293,6 +413,59 @@ pub fn calibrate_model(
         write_model_file(path, &keys, &best.values)?;
         println!("wrote the best particle's values into {}", path.display());
     }
+    Ok(())
+}
+
+/// `--slurm`: the scripts of a sharded calibration, one array job and one
+/// dependent merge job per generation (`unrest_sweep::slurm`).
+fn write_slurm(
+    plan_path: &Path,
+    plan: &Plan,
+    out: &Path,
+    write_model: Option<&Path>,
+    tasks: u64,
+    cpus_per_task: u32,
+) -> Result<(), String> {
+    if tasks == 0 || cpus_per_task == 0 {
+        return Err("--tasks and --cpus-per-task must be at least 1".into());
+    }
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let binary = std::env::current_exe().map_err(|e| format!("cannot find the unrest binary: {e}"))?;
+    let (plan_abs, out_abs) = (abs(plan_path), abs(out));
+    let model_abs = write_model.map(abs);
+    let name = plan_path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("unrest-calibrate");
+    let job = CalibrateJob {
+        binary: &binary,
+        plan: &plan_abs,
+        out: &out_abs,
+        write_model: model_abs.as_deref(),
+        tasks,
+        cpus_per_task,
+        generations: plan.generations as u64 + 1,
+        job_name: name,
+    };
+    let files = [
+        ("calibrate.sbatch", calibrate_array_script(&job)),
+        ("calibrate-merge.sbatch", calibrate_merge_script(&job)),
+        ("calibrate-submit.sh", calibrate_submit_script(&job)),
+    ];
+    for (f, text) in &files {
+        table::write_atomic(&out.join(f), text.as_bytes())?;
+        println!("wrote {}", out.join(f).display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(out.join("calibrate-submit.sh"), std::fs::Permissions::from_mode(0o755));
+    }
+    println!(
+        "{} generations × {tasks} array tasks, each followed by a merge job; submit with: sh {}",
+        plan.generations + 1,
+        out.join("calibrate-submit.sh").display()
+    );
     Ok(())
 }
 
@@ -323,16 +496,43 @@ fn write_outputs(out: &Path, r: &SmcResult, priors: &[SmcPrior], names: &[String
         r.log.len() - 1
     );
     table::write_atomic(&out.join("posterior.svg"), marginals_svg(r, priors, &title)?.as_bytes())?;
+    let pairs = unrest_output::plot_pairs_svg(
+        &format!("{title}: pairs (dot area ∝ weight; above the diagonal, the weighted correlation)"),
+        &pair_axes(priors),
+        &r.particles.iter().map(|p| p.unit.clone()).collect::<Vec<_>>(),
+        &r.particles.iter().map(|p| p.weight).collect::<Vec<_>>(),
+    )?;
+    table::write_atomic(&out.join("posterior-pairs.svg"), pairs.as_bytes())?;
     for f in [
         "journal.csv",
         "generations.csv",
         "posterior.parquet",
         "posterior.csv",
         "posterior.svg",
+        "posterior-pairs.svg",
     ] {
         println!("wrote {}", out.join(f).display());
     }
     Ok(())
+}
+
+/// The pair plot's axes: each key's last part (`loyalty.wavering` →
+/// `wavering`), the whole key where two would share a name.
+fn pair_axes(priors: &[SmcPrior]) -> Vec<unrest_output::PairAxis> {
+    let short = |k: &str| k.rsplit('.').next().unwrap_or(k).to_string();
+    priors
+        .iter()
+        .map(|p| {
+            let s = short(&p.key);
+            let clash = priors.iter().filter(|q| short(&q.key) == s).count() > 1;
+            unrest_output::PairAxis {
+                name: if clash { p.key.clone() } else { s },
+                min: p.min,
+                max: p.max,
+                log: p.log,
+            }
+        })
+        .collect()
 }
 
 fn report(r: &SmcResult, priors: &[SmcPrior], names: &[String]) {

@@ -335,3 +335,121 @@ fn validate_prints_a_predictive_check_against_the_record() {
         "{t}"
     );
 }
+
+/// `calibrate --plan --shard I/N`, `--merge`: a calibration sharded
+/// generation by generation (two shards, then three) ends with the
+/// posterior of the unsharded run, byte for byte; a shard killed midway
+/// (kill -9) resumes from its journal; a merge before the shards are done
+/// says which generation is pending; `--slurm` writes the scripts.
+#[test]
+fn sharded_calibration_merges_to_the_unsharded_posterior() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).to_str().unwrap().to_string();
+    let plan = "particles = 6\ngenerations = 2\nseeds = 1\nseed = 3\n\
+         [[episodes]]\nscenario = \"kazakhstan-2022\"\nname = \"kz\"\nset = [\"scale=2000\"]\n\
+         [[params]]\nkey = \"loyalty.crowd_per_officer\"\nmin = 2.0\nmax = 60.0\nlog = true\n\
+         [[params]]\nkey = \"information.contagion\"\nmin = 4.0\nmax = 30.0\n";
+    std::fs::write(d("plan.toml"), plan).unwrap();
+    ok(&unrest(&["calibrate", "--plan", &d("plan.toml"), "--out", &d("full")]));
+
+    let cal = |extra: &[&str]| {
+        let (plan_path, out) = (d("plan.toml"), d("sh"));
+        let mut a = vec!["calibrate", "--plan", &plan_path, "--out", &out, "--jobs", "1"];
+        a.extend_from_slice(extra);
+        ok(&unrest(&a))
+    };
+    let mut killed = false;
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        assert!(rounds <= 4, "the sharded calibration never completes");
+        let n = if rounds == 2 { 3 } else { 2 };
+        for i in 0..n {
+            let shard = format!("{i}/{n}");
+            if rounds == 1 && i == 1 {
+                // Killed as soon as its first evaluation is journaled.
+                let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_unrest"))
+                    .args([
+                        "calibrate",
+                        "--plan",
+                        &d("plan.toml"),
+                        "--out",
+                        &d("sh"),
+                        "--jobs",
+                        "1",
+                        "--shard",
+                        &shard,
+                    ])
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                let file = d(&format!("sh/journal.shard-{i}-of-{n}.csv"));
+                let t0 = std::time::Instant::now();
+                while child.try_wait().unwrap().is_none() && t0.elapsed().as_secs() < 300 {
+                    let lines = std::fs::read_to_string(&file).map_or(0, |t| t.lines().count());
+                    if lines >= 2 {
+                        child.kill().unwrap(); // SIGKILL
+                        killed = true;
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                child.wait().unwrap();
+                let o = cal(&["--shard", &shard]);
+                if killed {
+                    assert!(o.contains("resuming: 1 evaluations"), "{o}");
+                }
+                assert!(o.contains("this shard's evaluations are done"), "{o}");
+                continue;
+            }
+            let o = cal(&["--shard", &shard]);
+            assert!(o.contains(&format!("(shard {i}/{n})")), "{o}");
+            if rounds == 2 && i == 0 {
+                // A merge before the other shards are done: nothing to write yet.
+                let m = cal(&["--merge"]);
+                assert!(m.contains("generation 1 is pending"), "{m}");
+                assert!(!m.contains("wrote"), "{m}");
+            }
+        }
+        let m = cal(&["--merge"]);
+        let merged = if rounds == 2 { n - 1 } else { n };
+        assert!(m.contains(&format!("merged {merged} shard journals")), "{m}");
+        if m.contains("posterior-pairs.svg") {
+            break;
+        }
+        assert!(m.contains(&format!("generation {rounds} is pending")), "{m}");
+    }
+    assert!(killed, "the shard was killed before it finished");
+    assert_eq!(rounds, 3, "a round of shards for each of the 3 generations");
+    for f in ["posterior.csv", "posterior.parquet", "generations.csv"] {
+        assert_eq!(
+            std::fs::read(d(&format!("full/{f}"))).unwrap(),
+            std::fs::read(d(&format!("sh/{f}"))).unwrap(),
+            "{f}: sharded = unsharded, byte for byte"
+        );
+    }
+    let pairs = std::fs::read_to_string(d("sh/posterior-pairs.svg")).unwrap();
+    assert!(pairs.contains("\ncrowd_per_officer\n") && pairs.contains("\ncontagion\n"));
+    assert!(std::fs::read_dir(d("sh"))
+        .unwrap()
+        .flatten()
+        .all(|e| !e.file_name().to_string_lossy().starts_with("journal.shard-")));
+    // A plain rerun finds everything in the journal.
+    let again = cal(&[]);
+    assert!(again.contains("resuming"), "{again}");
+    assert_eq!(
+        std::fs::read(d("full/posterior.csv")).unwrap(),
+        std::fs::read(d("sh/posterior.csv")).unwrap()
+    );
+
+    let s = cal(&["--slurm", "--tasks", "3"]);
+    assert!(s.contains("3 generations × 3 array tasks"), "{s}");
+    let array = std::fs::read_to_string(d("sh/calibrate.sbatch")).unwrap();
+    assert!(array.contains("#SBATCH --array=0-2") && array.contains("--shard \"${SLURM_ARRAY_TASK_ID}/3\""));
+    assert!(std::fs::read_to_string(d("sh/calibrate-merge.sbatch"))
+        .unwrap()
+        .contains("--merge"));
+    assert!(std::fs::read_to_string(d("sh/calibrate-submit.sh"))
+        .unwrap()
+        .contains("afterok"));
+}

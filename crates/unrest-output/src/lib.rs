@@ -7,7 +7,9 @@
 mod plot;
 mod summary;
 
-pub use plot::{plot_intervals_svg, plot_timeseries_svg, IntervalPanel, PlotMarker};
+pub use plot::{
+    plot_intervals_svg, plot_pairs_svg, plot_timeseries_svg, IntervalPanel, PairAxis, PlotMarker, PAIR_PANEL_STROKE,
+};
 pub use summary::Summary;
 
 use std::io::Write;

@@ -168,6 +168,166 @@ pub fn plot_intervals_svg(title: &str, panels: &[IntervalPanel]) -> Result<Strin
     Ok(svg)
 }
 
+/// One axis of a pair plot: a short name and the range its unit position
+/// `[0, 1]` spans (shown as text), log-scaled or not.
+#[derive(Debug, Clone)]
+pub struct PairAxis {
+    pub name: String,
+    pub min: f64,
+    pub max: f64,
+    pub log: bool,
+}
+
+/// Border colour of a pair plot's panels (tests count them by it).
+pub const PAIR_PANEL_STROKE: RGBColor = RGBColor(150, 150, 150);
+
+/// A weighted population as a pair plot (small multiples, one panel per
+/// pair): below the diagonal a scatter of each pair, a dot's area ∝ its
+/// weight; on the diagonal the weighted marginal (12 bins); above it the
+/// weighted correlation. `points[k]` is member k's position in the unit
+/// cube (one coordinate per axis: log axes already on their log scale);
+/// members of weight 0 are left out. Panels are 84 pixels square whatever
+/// the dimension, so 18 parameters give a figure of about 1,700 pixels.
+pub fn plot_pairs_svg(title: &str, axes: &[PairAxis], points: &[Vec<f64>], weights: &[f64]) -> Result<String, String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let d = axes.len().max(1);
+    let (cell, pad, left, top, bottom) = (84i32, 5i32, 160i32, 40i32, 150i32);
+    let side = cell * d as i32;
+    let (width, height) = ((left + side + 12) as u32, (top + side + bottom) as u32);
+    let live: Vec<(&Vec<f64>, f64)> = points
+        .iter()
+        .zip(weights)
+        .filter(|(p, &w)| w > 0.0 && w.is_finite() && p.len() >= axes.len())
+        .map(|(p, &w)| (p, w))
+        .collect();
+    let wmax = live.iter().map(|x| x.1).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let wsum: f64 = live.iter().map(|x| x.1).sum::<f64>().max(f64::MIN_POSITIVE);
+    let mean = |k: usize| live.iter().map(|(p, w)| w * p[k]).sum::<f64>() / wsum;
+    let means: Vec<f64> = (0..axes.len()).map(mean).collect();
+    let cov = |a: usize, b: usize| {
+        live.iter()
+            .map(|(p, w)| w * (p[a] - means[a]) * (p[b] - means[b]))
+            .sum::<f64>()
+            / wsum
+    };
+    let blue = RGBColor(70, 130, 180);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|x| e(&x))?;
+        root.draw(&Text::new(title.to_string(), (12, 10), ("sans-serif", 18).into_font()))
+            .map_err(|x| e(&x))?;
+        let inner = cell - 2 * pad;
+        let at = |r: usize, c: usize, u: f64, v: f64| -> (i32, i32) {
+            let (x0, y0) = (left + c as i32 * cell + pad, top + r as i32 * cell + pad);
+            (
+                x0 + (u.clamp(0.0, 1.0) * inner as f64).round() as i32,
+                y0 + inner - (v.clamp(0.0, 1.0) * inner as f64).round() as i32,
+            )
+        };
+        for r in 0..axes.len() {
+            for c in 0..axes.len() {
+                let (x0, y0) = (left + c as i32 * cell, top + r as i32 * cell);
+                root.draw(&Rectangle::new(
+                    [(x0 + 1, y0 + 1), (x0 + cell - 1, y0 + cell - 1)],
+                    PAIR_PANEL_STROKE.stroke_width(1),
+                ))
+                .map_err(|x| e(&x))?;
+                if r == c {
+                    let bins = 12usize;
+                    let mut mass = vec![0.0f64; bins];
+                    for (p, w) in &live {
+                        mass[((p[c] * bins as f64) as usize).min(bins - 1)] += w;
+                    }
+                    let top_mass = mass.iter().copied().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+                    for (b, &m) in mass.iter().enumerate() {
+                        if m > 0.0 {
+                            let a = at(r, c, b as f64 / bins as f64, 0.85 * m / top_mass);
+                            let z = at(r, c, (b + 1) as f64 / bins as f64, 0.0);
+                            root.draw(&Rectangle::new([a, z], blue.filled())).map_err(|x| e(&x))?;
+                        }
+                    }
+                } else if r > c {
+                    for (p, w) in &live {
+                        let radius = (1.0 + 3.0 * (w / wmax).sqrt()).round() as i32;
+                        root.draw(&Circle::new(at(r, c, p[c], p[r]), radius, blue.mix(0.55).filled()))
+                            .map_err(|x| e(&x))?;
+                    }
+                } else {
+                    let rho = cov(r, c) / (cov(r, r) * cov(c, c)).sqrt();
+                    let colour = if rho.is_finite() && rho < 0.0 {
+                        RGBColor(40, 90, 200)
+                    } else {
+                        RGBColor(200, 60, 40)
+                    };
+                    let size = if rho.is_finite() { 11.0 + 9.0 * rho.abs() } else { 11.0 };
+                    let text = if rho.is_finite() {
+                        format!("{rho:+.2}")
+                    } else {
+                        "–".into()
+                    };
+                    root.draw(&Text::new(
+                        text,
+                        (x0 + cell / 2 - 18, y0 + cell / 2 - size as i32 / 2),
+                        ("sans-serif", size).into_font().color(&colour),
+                    ))
+                    .map_err(|x| e(&x))?;
+                }
+            }
+        }
+        let small = ("sans-serif", 13).into_font();
+        for (k, a) in axes.iter().enumerate() {
+            let name: String = a.name.chars().take(24).collect();
+            let range = format!(
+                "{}–{}{}",
+                short_number(a.min),
+                short_number(a.max),
+                if a.log { " log" } else { "" }
+            );
+            // Rows: the name and range at the left; columns: rotated below.
+            let y = top + k as i32 * cell + cell / 2;
+            root.draw(&Text::new(name.clone(), (4, y - 12), small.clone()))
+                .map_err(|x| e(&x))?;
+            root.draw(&Text::new(
+                range.clone(),
+                (4, y + 2),
+                small.clone().color(&RGBColor(110, 110, 110)),
+            ))
+            .map_err(|x| e(&x))?;
+            let x = left + k as i32 * cell + cell / 2;
+            let rotated = small.clone().transform(FontTransform::Rotate90);
+            root.draw(&Text::new(name, (x + 2, top + side + 6), rotated.clone()))
+                .map_err(|x| e(&x))?;
+            root.draw(&Text::new(
+                range,
+                (x - 12, top + side + 6),
+                rotated.color(&RGBColor(110, 110, 110)),
+            ))
+            .map_err(|x| e(&x))?;
+        }
+        root.present().map_err(|x| e(&x))?;
+    }
+    Ok(svg)
+}
+
+/// A range end as short text: three significant digits.
+fn short_number(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || !a.is_finite() {
+        format!("{x}")
+    } else if (0.01..1000.0).contains(&a) {
+        let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+        let s = format!("{x:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
 /// An axis number: probabilities with two decimals, counts in k and M.
 fn axis_number(v: f64) -> String {
     match v.abs() {
@@ -226,6 +386,40 @@ mod tests {
         assert!(pts.contains(&(1_000_000 / 3, 1_000)));
         assert!(pts.windows(2).all(|w| w[0].0 < w[1].0), "in step order");
         assert_eq!(pts.first().map(|p| p.0), Some(0));
+    }
+
+    #[test]
+    fn a_pair_plot_has_a_panel_per_pair_and_names_every_axis() {
+        let axes: Vec<PairAxis> = (0..18)
+            .map(|k| PairAxis {
+                name: format!("param_{k}"),
+                min: 0.5,
+                max: 40.0,
+                log: k % 2 == 0,
+            })
+            .collect();
+        let points: Vec<Vec<f64>> = (0..32)
+            .map(|i| (0..18).map(|k| ((i * 7 + k * 3) % 32) as f64 / 31.0).collect())
+            .collect();
+        let mut weights = vec![1.0 / 30.0; 32];
+        weights[0] = 0.0;
+        weights[1] = 0.0;
+        let svg = plot_pairs_svg("pairs", &axes, &points, &weights).unwrap();
+        assert!(svg.starts_with("<svg"));
+        let stroke = format!(
+            "#{:02X}{:02X}{:02X}",
+            PAIR_PANEL_STROKE.0, PAIR_PANEL_STROKE.1, PAIR_PANEL_STROKE.2
+        );
+        assert_eq!(svg.matches(&stroke).count(), 18 * 18, "one panel per pair");
+        assert_eq!(
+            svg.matches("<circle").count(),
+            30 * 18 * 17 / 2,
+            "a dot per living member per lower panel"
+        );
+        for k in 0..18 {
+            assert!(svg.contains(&format!("\nparam_{k}\n")), "param_{k} named");
+        }
+        assert!(svg.contains("\n0.5–40 log\n"));
     }
 
     #[test]

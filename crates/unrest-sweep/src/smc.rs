@@ -24,6 +24,7 @@
 //! index only, the resumed result is the uninterrupted one, bit for bit,
 //! whatever the thread count.
 
+use crate::exec::Shard;
 use crate::table::write_atomic;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
@@ -189,41 +190,21 @@ pub struct CsvJournal {
     path: PathBuf,
     file: std::fs::File,
     rows: HashMap<(u32, u32), Evaluation>,
+    /// The exclusive lock on `.<name>.lock` beside the journal: one writer
+    /// at a time, released by the kernel when the process ends (even by kill -9).
+    _lock: std::fs::File,
 }
 
 impl CsvJournal {
     /// Opens (or creates) the journal for plan `id` with `dims` coordinates
     /// and `parts` distance parts; refuses a journal of another plan.
     pub fn open(path: &Path, id: &str, dims: usize, parts: usize) -> Result<CsvJournal, String> {
-        let head = format!("# plan {id}");
-        let mut rows = HashMap::new();
-        let mut keep = String::new();
-        if let Ok(text) = std::fs::read_to_string(path) {
-            let mut lines = text.split_inclusive('\n');
-            match lines.next() {
-                Some(first) if first.trim_end() == head => keep.push_str(first),
-                Some(first) => {
-                    return Err(format!(
-                        "{}: this journal belongs to another calibration ({}), not this plan ({head}); \
-                         use another --out or delete it",
-                        path.display(),
-                        first.trim_end()
-                    ))
-                }
-                None => {}
-            }
-            for line in lines {
-                if !line.ends_with('\n') {
-                    break; // torn by a kill: redo it
-                }
-                let e = parse_row(line.trim_end(), dims, parts)
-                    .ok_or_else(|| format!("{}: unreadable journal line {:?}", path.display(), line.trim_end()))?;
-                rows.insert((e.generation, e.particle), e);
-                keep.push_str(line);
-            }
-        }
+        // Another plan's journal is refused as such, whether or not it is being written.
+        read_journal(path, id, dims, parts)?;
+        let lock = lock_beside(path)?;
+        let (rows, mut keep) = read_journal(path, id, dims, parts)?;
         if keep.is_empty() {
-            keep = format!("{head}\n");
+            keep = format!("# plan {id}\n");
         }
         // Rewrite what was readable (drops a torn tail), then append.
         write_atomic(path, keep.as_bytes())?;
@@ -235,7 +216,38 @@ impl CsvJournal {
             path: path.to_path_buf(),
             file,
             rows,
+            _lock: lock,
         })
+    }
+
+    /// The evaluations of a journal file (none if there is no file), read
+    /// only; refuses a journal of another plan. A torn last line is left out.
+    pub fn read(path: &Path, id: &str, dims: usize, parts: usize) -> Result<Vec<Evaluation>, String> {
+        let (rows, _) = read_journal(path, id, dims, parts)?;
+        let mut v: Vec<Evaluation> = rows.into_values().collect();
+        v.sort_by_key(|e| (e.generation, e.particle));
+        Ok(v)
+    }
+
+    /// Makes `rows` (e.g. another journal file's, read with [`CsvJournal::read`])
+    /// visible to lookups without writing them to this file.
+    pub fn preload(&mut self, rows: Vec<Evaluation>) {
+        for e in rows {
+            self.rows.entry((e.generation, e.particle)).or_insert(e);
+        }
+    }
+
+    /// Appends `rows` this journal does not hold yet (the same particle at
+    /// the same position); returns how many it appended.
+    pub fn absorb(&mut self, rows: &[Evaluation]) -> Result<usize, String> {
+        let mut added = 0;
+        for e in rows {
+            if self.rows.get(&(e.generation, e.particle)).map(|x| &x.unit) != Some(&e.unit) {
+                self.record(e)?;
+                added += 1;
+            }
+        }
+        Ok(added)
     }
 
     pub fn len(&self) -> usize {
@@ -245,6 +257,123 @@ impl CsvJournal {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+}
+
+/// A journal file's rows and its readable text (empty if there is no file).
+type JournalRows = (HashMap<(u32, u32), Evaluation>, String);
+
+fn read_journal(path: &Path, id: &str, dims: usize, parts: usize) -> Result<JournalRows, String> {
+    let head = format!("# plan {id}");
+    let mut rows = HashMap::new();
+    let mut keep = String::new();
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let mut lines = text.split_inclusive('\n');
+        match lines.next() {
+            Some(first) if first.trim_end() == head => keep.push_str(first),
+            Some(first) if !first.ends_with('\n') => {} // a header torn by a kill
+            Some(first) => {
+                return Err(format!(
+                    "{}: this journal belongs to another calibration ({}), not this plan ({head}); \
+                     use another --out or delete it",
+                    path.display(),
+                    first.trim_end()
+                ))
+            }
+            None => {}
+        }
+        for line in lines {
+            if !line.ends_with('\n') {
+                break; // torn by a kill: redo it
+            }
+            let e = parse_row(line.trim_end(), dims, parts)
+                .ok_or_else(|| format!("{}: unreadable journal line {:?}", path.display(), line.trim_end()))?;
+            rows.insert((e.generation, e.particle), e);
+            keep.push_str(line);
+        }
+    }
+    Ok((rows, keep))
+}
+
+/// Takes the exclusive lock on `.<name>.lock` beside `path`.
+fn lock_beside(path: &Path) -> Result<std::fs::File, String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("journal");
+    let lock = path.with_file_name(format!(".{name}.lock"));
+    if let Some(dir) = lock.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .map_err(|e| format!("cannot open {}: {e}", lock.display()))?;
+    match f.try_lock() {
+        Ok(()) => Ok(f),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another unrest calibrate is writing {}; wait for it to finish, or choose another --out",
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", lock.display())),
+    }
+}
+
+/// The journal file of shard `s` in directory `out`: `journal.shard-I-of-N.csv`.
+pub fn shard_journal_path(out: &Path, s: Shard) -> PathBuf {
+    out.join(format!("journal.{}.csv", s.tag()))
+}
+
+/// Appends to `main` every evaluation of the shard journals in `out`
+/// (`journal.shard-*-of-*.csv`, of any shard count) that it lacks, then
+/// removes those files: the step between two sharded generations. Refuses
+/// while a shard is still writing its file. Killed midway, it loses
+/// nothing: the rows are in `main` before their file is removed, and a
+/// repeated row is not appended twice. Returns (files, rows appended).
+pub fn merge_shard_journals(
+    out: &Path,
+    main: &mut CsvJournal,
+    id: &str,
+    dims: usize,
+    parts: usize,
+) -> Result<(usize, usize), String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
+        .map_err(|e| format!("{}: {e}", out.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("journal.shard-"))
+                .and_then(|n| n.strip_suffix(".csv"))
+                .and_then(|n| n.split_once("-of-"))
+                .is_some_and(|(i, k)| i.parse::<u64>().is_ok() && k.parse::<u64>().is_ok())
+        })
+        .collect();
+    files.sort();
+    // Every shard must have finished before any file is merged.
+    let locks: Vec<std::fs::File> = files
+        .iter()
+        .map(|f| {
+            lock_beside(f).map_err(|_| {
+                format!(
+                    "{}: a shard is still writing it; wait for every shard to finish, then merge",
+                    f.display()
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let mut added = 0;
+    for f in &files {
+        added += main.absorb(&CsvJournal::read(f, id, dims, parts)?)?;
+        std::fs::remove_file(f).map_err(|e| format!("{}: {e}", f.display()))?;
+    }
+    // The lock files go while still held, so no shard can take a lock that is about to vanish.
+    for f in &files {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let _ = std::fs::remove_file(f.with_file_name(format!(".{name}.lock")));
+    }
+    drop(locks);
+    Ok((files.len(), added))
 }
 
 fn parse_row(line: &str, dims: usize, parts: usize) -> Option<Evaluation> {
@@ -293,6 +422,61 @@ pub fn abc_smc(
     journal: &Mutex<dyn Journal>,
     progress: &(dyn Fn(&GenerationLog) + Sync),
 ) -> Result<SmcResult, String> {
+    match abc_smc_part(priors, opts, model, journal, progress, SmcMode::All)? {
+        SmcOutcome::Done(r) => Ok(r),
+        SmcOutcome::Pending { generation, .. } => Err(format!(
+            "abc-smc: generation {generation} left pending by a full run (a bug)"
+        )),
+    }
+}
+
+/// Which of a generation's evaluations this process runs itself.
+///
+/// Within a generation the evaluations are independent (the prior draws,
+/// then one MH proposal per living particle, each a function of the seed and
+/// the generations before), so they can be split between processes that
+/// share nothing but the journal files: the `k`-th evaluation of a
+/// generation (counting the particles that are proposed a move, in index
+/// order) belongs to shard `k mod N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmcMode {
+    /// Every evaluation: the calibration runs to its end.
+    All,
+    /// Only this shard's: replays what the journal holds and stops at the
+    /// first generation that also needs another shard's evaluations.
+    Shard(Shard),
+    /// None: replays the journal and stops at the first generation it does
+    /// not hold in full.
+    Replay,
+}
+
+/// How far [`abc_smc_part`] got.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SmcOutcome {
+    /// The calibration is complete.
+    Done(SmcResult),
+    /// Generation `generation` needs `pending` of its `total` evaluations
+    /// that the journal does not hold and this process was not to run;
+    /// `log` holds the generations completed before it.
+    Pending {
+        generation: u32,
+        pending: usize,
+        total: usize,
+        log: Vec<GenerationLog>,
+    },
+}
+
+/// [`abc_smc`] that runs only the evaluations `mode` gives it; the result,
+/// once every shard's evaluations are in the journal, is the full run's bit
+/// for bit.
+pub fn abc_smc_part(
+    priors: &[SmcPrior],
+    opts: &SmcOptions,
+    model: &Model,
+    journal: &Mutex<dyn Journal>,
+    progress: &(dyn Fn(&GenerationLog) + Sync),
+    mode: SmcMode,
+) -> Result<SmcOutcome, String> {
     for p in priors {
         p.validate()?;
     }
@@ -302,11 +486,21 @@ pub fn abc_smc(
     let n = opts.particles;
     let dims = priors.len();
     let values = |u: &[f64]| -> Vec<f64> { priors.iter().zip(u).map(|(p, &x)| p.value(x)).collect() };
-    let evaluate = |g: u32, i: u32, unit: Vec<f64>| -> Result<Evaluation, String> {
+    let mine = |rank: usize| match mode {
+        SmcMode::All => true,
+        SmcMode::Shard(s) => s.contains(rank as u64),
+        SmcMode::Replay => false,
+    };
+    // The journal's evaluation, or a new one if it is this process's to run
+    // (`rank`: its place among the generation's evaluations), or None.
+    let evaluate = |g: u32, i: u32, rank: usize, unit: Vec<f64>| -> Result<Option<Evaluation>, String> {
         if let Some(e) = journal.lock().map_err(|_| "journal lock poisoned")?.lookup(g, i) {
             if e.unit == unit {
-                return Ok(e.clone());
+                return Ok(Some(e.clone()));
             }
+        }
+        if !mine(rank) {
+            return Ok(None);
         }
         let (distance, parts) = model(&values(&unit))?;
         let e = Evaluation {
@@ -317,18 +511,28 @@ pub fn abc_smc(
             parts,
         };
         journal.lock().map_err(|_| "journal lock poisoned")?.record(&e)?;
-        Ok(e)
+        Ok(Some(e))
     };
     let rng_for = |g: u32, i: u64| Pcg64::seed_from_u64(derive(derive(opts.seed, u64::from(g)), i));
 
     // Generation 0: the prior.
-    let mut pop: Vec<Evaluation> = (0..n as u32)
+    let drawn: Vec<Option<Evaluation>> = (0..n as u32)
         .into_par_iter()
         .map(|i| {
             let mut rng = rng_for(0, u64::from(i));
-            evaluate(0, i, (0..dims).map(|_| rng.random::<f64>()).collect())
+            evaluate(0, i, i as usize, (0..dims).map(|_| rng.random::<f64>()).collect())
         })
         .collect::<Result<_, _>>()?;
+    let pending = drawn.iter().filter(|e| e.is_none()).count();
+    if pending > 0 {
+        return Ok(SmcOutcome::Pending {
+            generation: 0,
+            pending,
+            total: n,
+            log: Vec::new(),
+        });
+    }
+    let mut pop: Vec<Evaluation> = drawn.into_iter().flatten().collect();
     let mut w = vec![1.0 / n as f64; n];
     let mut log = vec![GenerationLog {
         generation: 0,
@@ -365,11 +569,21 @@ pub fn abc_smc(
         }
         // 3. Move: one MH step per living particle.
         let sd = kernel_sd(&pop, &w, dims);
-        let moved: Vec<(Evaluation, bool)> = (0..n)
+        let ranks: Vec<usize> = w
+            .iter()
+            .scan(0usize, |k, &x| {
+                let r = *k;
+                if x > 0.0 {
+                    *k += 1;
+                }
+                Some(r)
+            })
+            .collect();
+        let moved: Vec<Option<(Evaluation, bool)>> = (0..n)
             .into_par_iter()
             .map(|i| {
                 if w[i] == 0.0 {
-                    return Ok((pop[i].clone(), false));
+                    return Ok(Some((pop[i].clone(), false)));
                 }
                 let mut rng = rng_for(g, i as u64);
                 let unit: Vec<f64> = pop[i]
@@ -378,15 +592,27 @@ pub fn abc_smc(
                     .zip(&sd)
                     .map(|(&x, &s)| reflect(x + s * normal(&mut rng)))
                     .collect();
-                let e = evaluate(g, i as u32, unit)?;
-                Ok(if e.distance <= eps {
+                let Some(e) = evaluate(g, i as u32, ranks[i], unit)? else {
+                    return Ok(None);
+                };
+                Ok(Some(if e.distance <= eps {
                     (e, true)
                 } else {
                     (pop[i].clone(), false)
-                })
+                }))
             })
             .collect::<Result<_, String>>()?;
         let tried = w.iter().filter(|&&x| x > 0.0).count();
+        let pending = moved.iter().filter(|m| m.is_none()).count();
+        if pending > 0 {
+            return Ok(SmcOutcome::Pending {
+                generation: g,
+                pending,
+                total: tried,
+                log,
+            });
+        }
+        let moved: Vec<(Evaluation, bool)> = moved.into_iter().flatten().collect();
         let accepted = moved.iter().filter(|m| m.1).count();
         pop = moved.into_iter().map(|m| m.0).collect();
         let entry = GenerationLog {
@@ -419,7 +645,7 @@ pub fn abc_smc(
             parts: e.parts,
         })
         .collect();
-    Ok(SmcResult { particles, log })
+    Ok(SmcOutcome::Done(SmcResult { particles, log }))
 }
 
 /// The final population as a table: `particle`, `weight`, `distance`, one
@@ -733,6 +959,69 @@ mod tests {
         assert!(CsvJournal::open(&path, "another", 2, 2)
             .unwrap_err()
             .contains("another calibration"));
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Shards of every generation, merged after each, give the full run's
+    /// result bit for bit; a shard whose file was torn (killed mid-write)
+    /// redoes only the torn evaluation; a merge refuses while a shard writes.
+    #[test]
+    fn sharded_generations_merged_equal_the_full_run() {
+        let j: Mutex<MemoryJournal> = Mutex::new(MemoryJournal::default());
+        let full = abc_smc(&priors(), &opts(), &toy, &j, &|_| {}).unwrap();
+        let dir = std::env::temp_dir().join(format!("unrest-smc-shard-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let main_path = dir.join("journal.csv");
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let counted = |v: &[f64]| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            toy(v)
+        };
+        let run_shard = |s: Shard| {
+            let mut j = CsvJournal::open(&shard_journal_path(&dir, s), "toy", 2, 2).unwrap();
+            j.preload(CsvJournal::read(&main_path, "toy", 2, 2).unwrap());
+            abc_smc_part(&priors(), &opts(), &counted, &Mutex::new(j), &|_| {}, SmcMode::Shard(s)).unwrap()
+        };
+        let mut rounds = 0;
+        let done = loop {
+            rounds += 1;
+            assert!(rounds < 20, "the sharded calibration never ends");
+            // Three shards, except two in the third round (the count may change between generations).
+            let count = if rounds == 3 { 2 } else { 3 };
+            for index in 0..count {
+                let s = Shard { index, count };
+                let o = run_shard(s);
+                if rounds == 2 && index == 1 {
+                    // Killed mid-write: tear the shard's last line, and run it again.
+                    let f = shard_journal_path(&dir, s);
+                    let text = std::fs::read_to_string(&f).unwrap();
+                    std::fs::write(&f, &text[..text.len() - 4]).unwrap();
+                    let before = calls.load(std::sync::atomic::Ordering::Relaxed);
+                    assert_eq!(run_shard(s), o, "the resumed shard ends where it was");
+                    assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), before + 1);
+                }
+                assert!(matches!(o, SmcOutcome::Pending { .. }), "a shard alone cannot finish");
+            }
+            let mut main = CsvJournal::open(&main_path, "toy", 2, 2).unwrap();
+            {
+                // A shard still writing its file blocks the merge.
+                let _busy =
+                    CsvJournal::open(&shard_journal_path(&dir, Shard { index: 0, count: 9 }), "toy", 2, 2).unwrap();
+                let e = merge_shard_journals(&dir, &mut main, "toy", 2, 2).unwrap_err();
+                assert!(e.contains("still writing"), "{e}");
+            }
+            let (files, _) = merge_shard_journals(&dir, &mut main, "toy", 2, 2).unwrap();
+            assert_eq!(files, count as usize + 1);
+            let o = abc_smc_part(&priors(), &opts(), &toy, &Mutex::new(main), &|_| {}, SmcMode::Replay).unwrap();
+            if let SmcOutcome::Done(r) = o {
+                break r;
+            }
+        };
+        assert_eq!(done, full, "sharded = unsharded, bit for bit");
+        let evaluations: usize = full.log.iter().map(|l| l.evaluations).sum();
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), evaluations + 1);
+        assert_eq!(rounds, full.log.len(), "one round of shards a generation");
         std::fs::remove_dir_all(&dir).ok();
     }
 
