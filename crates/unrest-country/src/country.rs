@@ -441,6 +441,11 @@ impl Country {
             .enumerate()
             .map(|(i, (spec, lattice))| {
                 let seed = unrest_core::seeds::derive(base_seed, i as u64);
+                // Asked before building too: once stopped, the runs still
+                // queued must not each build their lattices first.
+                if stop() {
+                    return Ok(None);
+                }
                 let mut c = Country::new((*spec).clone(), (*lattice).clone(), seed)?;
                 while c.step < c.last_step {
                     if stop() {
