@@ -106,6 +106,19 @@ pub struct World {
     foreign: Vec<bool>,
     /// The country layer's additions; neutral by default (see `extension.rs`).
     ext: Extension,
+    /// Slots of citizens dead since before the current step, free for the
+    /// newborns of Model II (see [`World::recycle_slots`]). Kept only while
+    /// citizens can be born, so runs without births never touch it.
+    free_slots: Vec<u32>,
+    /// Slots of citizens who died in the current step: free from its end on,
+    /// so a death is still seen as a dead slot by whoever looks after the step.
+    died_this_step: Vec<u32>,
+    /// Slots that received a newborn at the end of the last step (a viewer
+    /// watching slots for deaths must watch these too).
+    refilled: Vec<u32>,
+    /// Dead citizens whose slots were given to newborns: `tally.dead` counts
+    /// them, no slot shows them any more.
+    buried: u32,
 }
 
 /// Error building a world from invalid parameters or schedule.
@@ -175,6 +188,10 @@ impl World {
             constituency: Vec::new(),
             foreign: Vec::new(),
             ext: Extension::default(),
+            free_slots: Vec::new(),
+            died_this_step: Vec::new(),
+            refilled: Vec::new(),
+            buried: 0,
             ramp_start: vec![None; schedule.len()],
             schedule,
             p,
@@ -234,9 +251,17 @@ impl World {
         self.tally.step
     }
 
-    /// Number of agent slots ever used (citizens and cops, alive or not).
+    /// Number of agent slots (citizens and cops, alive or not). Without births
+    /// every slot is one agent's whole life; with births (Model II) newborns
+    /// take the slots of the long dead, so this stays near the peak population.
     pub fn agent_slots(&self) -> usize {
         self.state.len()
+    }
+
+    /// Slots that a newborn took over from a dead citizen at the end of the
+    /// last step (empty without births).
+    pub fn refilled_slots(&self) -> &[u32] {
+        &self.refilled
     }
 
     /// Citizens ever present, initial plus born: quiet + active + jailed + dead
@@ -246,6 +271,7 @@ impl World {
             .iter()
             .filter(|s| !matches!(s, AgentState::Cop | AgentState::CopOff))
             .count() as u64
+            + u64::from(self.buried)
     }
 
     /// Citizens born so far (Model II's cloning).
@@ -319,6 +345,8 @@ impl World {
     pub fn step(&mut self) -> Counts {
         let t = self.tally.step + 1;
         self.apply_schedule(t);
+        // Slots added from here on are this step's newborns.
+        let n_start = self.state.len();
         self.tally.arrests = 0;
         self.tally.kills = 0;
         match self.p.activation {
@@ -342,6 +370,9 @@ impl World {
         }
         if self.p.max_age != StepLimit::Unbounded {
             self.age_citizens();
+        }
+        if !self.refilled.is_empty() || !self.died_this_step.is_empty() || self.state.len() > n_start {
+            self.recycle_slots(n_start);
         }
         self.tally.step = t;
         self.tally
@@ -744,10 +775,52 @@ impl World {
         }
     }
 
+    /// Moves this step's newborns (slots from `n_start` on) into the slots of
+    /// citizens dead since before the step, last newborn first, and frees the
+    /// slots of this step's dead for the steps after. Done at the end of the
+    /// step, so a newborn still does not act in the step it was born in (it was
+    /// not in that step's order), and the dead of a step are seen dead after it.
+    /// Without births there are no newborns and no free slots: nothing moves.
+    fn recycle_slots(&mut self, n_start: usize) {
+        self.refilled.clear();
+        while self.state.len() > n_start {
+            let Some(f) = self.free_slots.pop() else { break };
+            let (i, f) = (self.state.len() - 1, f as usize);
+            debug_assert_eq!(self.state[f], AgentState::Dead);
+            if self.grid[self.pos[i] as usize] == i as u32 {
+                self.grid[self.pos[i] as usize] = f as u32;
+            }
+            // A newborn may have died in its birth step.
+            if let Some(d) = self.died_this_step.iter_mut().find(|d| **d == i as u32) {
+                *d = f as u32;
+            }
+            fn take<T: Copy>(v: &mut Vec<T>, i: usize, f: usize) {
+                if let Some(x) = v.pop() {
+                    debug_assert_eq!(v.len(), i);
+                    v[f] = x;
+                }
+            }
+            take(&mut self.state, i, f);
+            take(&mut self.pos, i, f);
+            take(&mut self.hardship, i, f);
+            take(&mut self.risk, i, f);
+            take(&mut self.term, i, f);
+            take(&mut self.group, i, f);
+            take(&mut self.age, i, f);
+            take(&mut self.death_age, i, f);
+            take(&mut self.constituency, i, f);
+            take(&mut self.foreign, i, f);
+            self.buried += 1;
+            self.refilled.push(f as u32);
+        }
+        self.free_slots.append(&mut self.died_this_step);
+    }
+
     // ----- lattice bookkeeping -------------------------------------------------
 
-    /// A new agent slot, not yet counted in any tally (dead slots are not
-    /// reused, so every slot is one agent's whole life).
+    /// A new agent slot, not yet counted in any tally. Always appended: a
+    /// newborn moves into a dead citizen's slot only at the end of its birth
+    /// step (see [`World::recycle_slots`]).
     fn new_slot(&mut self) -> usize {
         self.state.push(AgentState::CopOff);
         self.pos.push(0);
@@ -803,6 +876,9 @@ impl World {
             self.tally.alive_b = self.tally.alive_b + alive(new) - alive(old);
         }
         self.state[i] = new;
+        if new == AgentState::Dead && self.p.clone_probability > 0.0 {
+            self.died_this_step.push(i as u32);
+        }
     }
 
     fn tally_add(&mut self, s: AgentState, d: i32) {
@@ -1048,6 +1124,7 @@ impl World {
             }
             on_grid += usize::from(is_on);
         }
+        tally.dead += self.buried;
         if tally.quiet != self.tally.quiet
             || tally.active != self.tally.active
             || tally.jailed != self.tally.jailed

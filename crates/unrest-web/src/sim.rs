@@ -522,6 +522,8 @@ impl LatticeSim {
                 .map(|i| i as u32),
         );
         self.slots_seen = n;
+        // Newborns that took a dead citizen's slot (Model II) are watched too.
+        self.alive_slots.extend_from_slice(world.refilled_slots());
         if after.dead == before.dead {
             return;
         }
