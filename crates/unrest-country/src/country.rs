@@ -436,7 +436,7 @@ impl Country {
         measure: impl Fn(u64, &Country) -> T + Sync,
     ) -> Result<Option<Vec<T>>, CountryError> {
         use rayon::prelude::*;
-        let runs: Result<Option<Vec<T>>, CountryError> = setups
+        setups
             .par_iter()
             .enumerate()
             .map(|(i, (spec, lattice))| {
@@ -456,8 +456,7 @@ impl Country {
                 Ok(Some(measure(seed, &c)))
             })
             .collect::<Result<Vec<Option<T>>, CountryError>>()
-            .map(|v| v.into_iter().collect());
-        runs
+            .map(|v| v.into_iter().collect())
     }
     /// Events fired so far.
     pub fn fired(&self) -> &[FiredEvent] {
@@ -932,13 +931,18 @@ impl Country {
         };
         let fallen = self.collapsed_at.is_some();
         let capital = self.capital;
-        let spare: f64 = (self.regions.iter().enumerate())
-            .filter(|&(i, _)| i != capital)
-            .map(|(_, s)| {
-                let cops = s.world.domestic_cops();
-                m::spare_police(cops, m::overwhelm(s.last.active, f64::from(cops), l.crowd_per_officer))
-            })
-            .sum();
+        // The provinces' spare police, only when the capital can draw on them.
+        let spare: f64 = if l.reinforcement > 0.0 {
+            (self.regions.iter().enumerate())
+                .filter(|&(i, _)| i != capital)
+                .map(|(_, s)| {
+                    let cops = s.world.domestic_cops();
+                    m::spare_police(cops, m::overwhelm(s.last.active, f64::from(cops), l.crowd_per_officer))
+                })
+                .sum()
+        } else {
+            0.0
+        };
         for (i, reg) in self.regions.iter_mut().enumerate() {
             if !l.enabled {
                 reg.willingness = 1.0;

@@ -47,11 +47,15 @@ troops = 1500
 
 const SEEDS: u64 = 12;
 
-/// Share of seeds that end `collapsed`.
+/// Share of seeds that end `collapsed`; the scenario sets inputs only.
 fn collapse_rate((text, sets): (String, Vec<(String, String)>)) -> f64 {
     let sc = CountryScenario::parse_with(&text, "anchor.toml", &sets).expect("the anchor scenario parses");
     assert!(sc.overrides.is_empty(), "inputs only: {:?}", sc.overrides);
-    // The same seeds (`seeds::derive(7, s)`), run side by side.
+    collapsed_share(&sc)
+}
+
+/// Share of the same seeds (`seeds::derive(7, s)`, run side by side) that end `collapsed`.
+fn collapsed_share(sc: &CountryScenario) -> f64 {
     let collapsed = Country::run_seeds(&sc.spec, &sc.lattice, 7, SEEDS, |_, c| {
         c.outcome().0 == Outcome::Collapsed
     })
@@ -144,11 +148,7 @@ fn collapse_rate_with(capital_only: bool, extra: &[(&str, &str)]) -> f64 {
     }
     sets.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let sc = CountryScenario::parse_with(&text, "anchor.toml", &sets).expect("the anchor scenario parses");
-    let collapsed = Country::run_seeds(&sc.spec, &sc.lattice, 7, SEEDS, |_, c| {
-        c.outcome().0 == Outcome::Collapsed
-    })
-    .unwrap();
-    collapsed.iter().filter(|&&c| c).count() as f64 / SEEDS as f64
+    collapsed_share(&sc)
 }
 
 #[test]
