@@ -369,6 +369,32 @@ pub fn bench(args: BenchArgs) -> Result<(), String> {
             .into(),
     ));
 
+    // Model II (births, deaths of old age, two groups): a long run must not
+    // slow down or grow as the dead accumulate (newborns reuse dead slots).
+    // The same run to a tenth of the steps and to all of them, so the ratio of
+    // their per-step times is measured in one run.
+    let long = if q { 2_000 } else { 20_000 };
+    let short = run_case("epstein-run7", long / 10, &[])?;
+    let full = run_case("epstein-run7", long, &[])?;
+    let per = |r: &CaseResult| r.step_seconds / r.steps.max(1) as f64;
+    rows.push(row(
+        format!("epstein-run7 Model II {}", human(short.steps)),
+        &short,
+        None,
+        "births and deaths of old age, 40x40".into(),
+    ));
+    rows.push(row(
+        format!("epstein-run7 Model II {}", human(full.steps)),
+        &full,
+        None,
+        format!(
+            "per step {:.2}x the first {} steps' (about 1: the dead do not slow a long run); peak RSS {:.2}x",
+            per(&full) / per(&short).max(f64::MIN_POSITIVE),
+            human(short.steps),
+            full.peak_rss_bytes as f64 / short.peak_rss_bytes.max(1) as f64
+        ),
+    ));
+
     // Scaling: one lattice, Run 2's inputs, growing side, under the paper's
     // random sequential activation and under tiled activation.
     let bw = streaming_bandwidth();

@@ -138,6 +138,8 @@ struct Region {
     initial_police: u32,
     hardship_scale: Vec<f64>,
     shocks: Vec<f64>,
+    /// The standing sham-election shock per constituency (`mechanisms::fraud_increment`).
+    fraud: Vec<f64>,
     backlash: f64,
     /// Perceived (news-lagged) active share of this region.
     news_regional: f64,
@@ -218,6 +220,7 @@ impl Country {
         let step_days = cal.step_hours / 24.0;
         let jail_steps = (spec.detention.max_jail_days / step_days).round();
         let ncons = spec.constituencies.len();
+        let all_shares = region_shares(&spec);
         let mut regions = Vec::with_capacity(spec.regions.len());
         let built: Vec<Result<Region, CountryError>> = spec
             .regions
@@ -241,13 +244,7 @@ impl Country {
                     .map_err(|e| err(format!("regions[{ri}]"), format!("{}: {e}", r.name)))?;
                 let mut rng = Pcg64Mcg::seed_from_u64(seeds::derive(region_seed, 1));
                 // Constituencies: shares (regional overrides), then hardship and risk draws.
-                let shares: Vec<f64> = spec
-                    .constituencies
-                    .iter()
-                    .map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share))
-                    .collect();
-                let total: f64 = shares.iter().sum();
-                let shares: Vec<f64> = shares.iter().map(|s| s / total).collect();
+                let shares = all_shares[ri].clone();
                 let mut cum = Vec::with_capacity(ncons);
                 let mut acc = 0.0;
                 for s in &shares {
@@ -280,6 +277,7 @@ impl Country {
                     initial_police,
                     hardship_scale: vec![1.0; ncons],
                     shocks: vec![0.0; ncons],
+                    fraud: vec![0.0; ncons],
                     backlash: 0.0,
                     news_regional: 0.0,
                     fatigue: 0.0,
@@ -665,10 +663,20 @@ impl Country {
                     .retain(|ramp| !(rs.contains(&ramp.region) && cs.contains(&ramp.constituency)));
                 self.ramp_hardship(&rs, &cs, t, ramp_hours, |_| 1.0);
             }
-            Action::LegitimacyShock { delta } | Action::ShamElection { delta } => {
+            Action::LegitimacyShock { delta } => {
                 for &r in &rs {
                     for &c in &cs {
                         self.regions[r].shocks[c] += delta;
+                    }
+                }
+            }
+            Action::ShamElection { delta } => {
+                for &r in &rs {
+                    let reg = &mut self.regions[r];
+                    for &c in &cs {
+                        let add = m::fraud_increment(reg.fraud[c], delta);
+                        reg.fraud[c] += add;
+                        reg.shocks[c] += add;
                     }
                 }
             }
@@ -898,6 +906,7 @@ impl Country {
                 0.0
             };
             let tiring = info.fatigue * reg.fatigue;
+            let away = m::provincial_rise(self.spec.regions[r].capital, info.provincial_threshold);
             let traits: Vec<ConstituencyTraits> = (0..self.cons_base.len())
                 .map(|c| {
                     let (l0, t0) = self.cons_base[c];
@@ -906,7 +915,8 @@ impl Country {
                         legitimacy: m::perceived_legitimacy(l0, reg.shocks[c], conc, backlash),
                         threshold: m::contagion_threshold(t0, perceived, info.contagion, info.max_threshold_drop)
                             - focal
-                            + tiring,
+                            + tiring
+                            + away,
                         risk_scale: s_r,
                         ambient_risk: ambient,
                     }
@@ -1115,6 +1125,30 @@ fn binomial_people(rng: &mut Pcg64Mcg, detained: u64, rate: f64) -> u64 {
     u64::from(unrest_core::draw::binomial(rng, n, rate))
 }
 
+/// The inputs of rule C3 (`rules::regional_shares`) from a scenario: region
+/// populations, national shares, each region's own shares where given.
+fn share_inputs(spec: &CountrySpec) -> (Vec<f64>, Vec<f64>, Vec<Vec<Option<f64>>>) {
+    let pops = spec.regions.iter().map(|r| r.population as f64).collect();
+    let national = spec.constituencies.iter().map(|c| c.share).collect();
+    let explicit = spec
+        .regions
+        .iter()
+        .map(|r| {
+            spec.constituencies
+                .iter()
+                .map(|c| r.shares.get(&c.name).copied())
+                .collect()
+        })
+        .collect();
+    (pops, national, explicit)
+}
+
+/// Every region's constituency shares by rule C3 (`rules::regional_shares`).
+pub(crate) fn region_shares(spec: &CountrySpec) -> Vec<Vec<f64>> {
+    let (pops, national, explicit) = share_inputs(spec);
+    crate::rules::regional_shares(&pops, &national, &explicit)
+}
+
 /// Mean perceived legitimacy of a region's citizens: constituencies weighted by
 /// the region's own population shares (a constituency's national share is
 /// only its default where the region does not give one).
@@ -1155,20 +1189,24 @@ pub fn warnings(spec: &CountrySpec) -> Vec<CountryError> {
             format!("national shares sum to {total:.4}, not 1 (they are normalised)"),
         ));
     }
+    let (pops, national, explicit) = share_inputs(spec);
+    for (c, implied) in crate::rules::shares_exceeding_national(&pops, &national, &explicit) {
+        out.push(err(
+            format!("constituencies[{c}].share"),
+            format!(
+                "{}: the regions' own shares already hold {implied:.4} of the country, more than its national share {:.4}: none elsewhere",
+                spec.constituencies[c].name, spec.constituencies[c].share
+            ),
+        ));
+    }
     for (i, r) in spec.regions.iter().enumerate() {
         if !r.shares.is_empty() {
-            let t: f64 = spec
-                .constituencies
-                .iter()
-                .map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share))
-                .sum();
-            if (t - 1.0).abs() > 1e-6 {
+            let named: f64 = r.shares.values().sum();
+            let all_named = spec.constituencies.iter().all(|c| r.shares.contains_key(&c.name));
+            if named > 1.0 + 1e-6 || (all_named && (named - 1.0).abs() > 1e-6) {
                 out.push(err(
                     format!("regions[{i}].shares"),
-                    format!(
-                        "{}: shares (with national ones for the rest) sum to {t:.4}, not 1 (they are normalised)",
-                        r.name
-                    ),
+                    format!("{}: shares sum to {named:.4}, not 1 (they are normalised)", r.name),
                 ));
             }
         }
@@ -1277,12 +1315,11 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
             range(format!("constituencies[{i}].{k}.max"), u.max, u.min, 1.0)?;
         }
     }
-    for (i, r) in spec.regions.iter().enumerate() {
-        let total: f64 = spec
-            .constituencies
-            .iter()
-            .map(|c| r.shares.get(&c.name).copied().unwrap_or(c.share))
-            .sum();
+    for (i, total) in region_shares(spec)
+        .iter()
+        .map(|row| row.iter().sum::<f64>())
+        .enumerate()
+    {
         if total <= 0.0 {
             return Err(err(
                 format!("regions[{i}].shares"),
@@ -1323,6 +1360,12 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
     )?;
     range("information.focal_hours".into(), inf.focal_hours, 0.0, 24.0)?;
     range("information.fatigue".into(), inf.fatigue, 0.0, 100.0)?;
+    range(
+        "information.provincial_threshold".into(),
+        inf.provincial_threshold,
+        -1.0,
+        1.0,
+    )?;
     range(
         "information.fatigue_half_life_days".into(),
         inf.fatigue_half_life_days,

@@ -117,11 +117,11 @@ pub fn validate(spec: &CountrySpec) -> Result<(), CountryError> {
         message: m,
     };
     let check_region = |i: usize, region: Option<&str>| match region {
-        None | Some("national") | Some("capital") => Ok(()),
+        None | Some("national") | Some("capital") | Some("provinces") => Ok(()),
         Some(r) if spec.regions.iter().any(|x| x.name == r) => Ok(()),
         Some(r) => Err(e(
             i,
-            format!("unknown region {r:?}: a region name, \"capital\" or \"national\""),
+            format!("unknown region {r:?}: a region name, \"capital\", \"provinces\" or \"national\""),
         )),
     };
     for (i, c) in spec.criteria.iter().enumerate() {
@@ -208,6 +208,17 @@ pub fn judge(country: &Country) -> Vec<Verdict> {
     let peak_in = |region: Option<&str>| -> (u64, u64) {
         let series: Vec<(u64, u64)> = match region {
             None | Some("national") => nat.iter().map(|n| (n.step, n.active)).collect(),
+            // Every region but the capital, summed step by step.
+            Some("provinces") => {
+                let first = nat.first().map_or(0, |n| n.step);
+                let mut by_step = vec![0u64; nat.len()];
+                for r in rows.iter().filter(|r| r.region != capital) {
+                    if let Some(x) = by_step.get_mut(r.step.saturating_sub(first) as usize) {
+                        *x += u64::from(r.active);
+                    }
+                }
+                nat.iter().zip(by_step).map(|(n, a)| (n.step, a)).collect()
+            }
             Some(name) => {
                 let ri = if name == "capital" {
                     Some(capital)

@@ -144,6 +144,36 @@ pub fn backlash(
         + beta_b * brutality
 }
 
+/// The seat of power: how much higher every threshold is in a region that is
+/// not the capital (`δ`, `information.provincial_threshold`). A crowd in the
+/// capital confronts the ruler where he sits and where the news is made; the
+/// same crowd in a province threatens less and is seen less, so fewer turn out
+/// for the same grievance. The record's crowds are concentrated so: Kyiv's
+/// ~500,000 against ~150,000 in all the regional EuroMaidans together (8 Dec
+/// 2013), Minsk's 200,000 against 10,000–20,000 in Brest or Grodno (14–16 Aug
+/// 2020). One shared value, fitted (validation/model-fit/README.md).
+pub fn provincial_rise(capital: bool, delta: f64) -> f64 {
+    if capital {
+        0.0
+    } else {
+        delta
+    }
+}
+
+/// Rule E for a repeated act: the shock a sham election adds to legitimacy
+/// where `standing` is the sham-election shock already in effect. The same
+/// disputed result confirmed again (an inauguration, a second count) is the
+/// same fraud, believed or disbelieved once: it adds only what goes beyond
+/// the standing shock, so an equal or milder act adds nothing. (A policy
+/// U-turn, `legitimacy_shock`, is a new act and always adds.)
+pub fn fraud_increment(standing: f64, delta: f64) -> f64 {
+    if delta < 0.0 {
+        (delta - standing).min(0.0)
+    } else {
+        (delta - standing).max(0.0)
+    }
+}
+
 /// Perceived legitimacy of a constituency in a region:
 /// `L = clamp(L₀ + E + S − B, 0, 1)` with `E` the permanent shocks (policy
 /// U-turns, sham elections), `S` the concessions in effect and `B` the backlash.
@@ -628,5 +658,13 @@ mod tests {
             .count() as f64
             / n as f64;
         assert!((above - (1.0 - 0.5f64.powf(1.0 / 3.0))).abs() < 1e-3, "{above}");
+    }
+
+    #[test]
+    fn a_repeated_sham_election_adds_only_beyond_the_standing_shock() {
+        assert_eq!(fraud_increment(0.0, -0.03), -0.03);
+        assert_eq!(fraud_increment(-0.03, -0.03), 0.0);
+        assert!((fraud_increment(-0.03, -0.05) + 0.02).abs() < 1e-12);
+        assert_eq!(fraud_increment(-0.05, -0.03), 0.0);
     }
 }

@@ -185,6 +185,99 @@ impl RulesSpec {
     }
 }
 
+/// Rule C3, regional shares: each region's constituency shares, given the
+/// national shares and what the regions' own `shares` name.
+///
+/// A region's `shares` fix the constituencies they name; the rest of its
+/// population is shared among the others so that the national shares stay the
+/// country's totals: Belarus's 10.8% opposition with 30% of Minsk leaves 5.6%
+/// for the provinces, not 10.8% on top of Minsk (which would put 15% of the
+/// country in the opposition). The unnamed cells are found by iterative
+/// proportional fitting (Deming & Stephan 1940): alternately scaled to each
+/// constituency's national total less what the named regions hold, and to
+/// each region's population left after its named shares. A constituency the
+/// named regions already exceed gets none elsewhere (`unrest check` warns).
+/// Each row is normalised to 1.
+///
+/// `explicit[r][c]` is region r's own share of constituency c, if it gives one.
+pub fn regional_shares(populations: &[f64], national: &[f64], explicit: &[Vec<Option<f64>>]) -> Vec<Vec<f64>> {
+    let total_nat: f64 = national.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    let nat: Vec<f64> = national.iter().map(|n| n / total_nat).collect();
+    let people: f64 = populations.iter().sum();
+    let mut x: Vec<Vec<f64>> = explicit
+        .iter()
+        .map(|row| row.iter().zip(&nat).map(|(s, n)| s.unwrap_or(*n)).collect())
+        .collect();
+    // What each constituency has left for the regions that do not name it.
+    let target: Vec<f64> = (0..nat.len())
+        .map(|c| {
+            let named: f64 = explicit
+                .iter()
+                .zip(populations)
+                .filter_map(|(row, p)| row[c].map(|s| s * p))
+                .sum();
+            (nat[c] * people - named).max(0.0)
+        })
+        .collect();
+    for _ in 0..200 {
+        for c in 0..nat.len() {
+            let now: f64 = (0..x.len())
+                .filter(|&r| explicit[r][c].is_none())
+                .map(|r| x[r][c] * populations[r])
+                .sum();
+            let f = if now > 0.0 { target[c] / now } else { 0.0 };
+            (0..x.len())
+                .filter(|&r| explicit[r][c].is_none())
+                .for_each(|r| x[r][c] *= f);
+        }
+        for (r, row) in explicit.iter().enumerate() {
+            let free = (1.0 - row.iter().flatten().sum::<f64>()).max(0.0);
+            let now: f64 = (0..nat.len()).filter(|&c| row[c].is_none()).map(|c| x[r][c]).sum();
+            if now > 0.0 {
+                (0..nat.len())
+                    .filter(|&c| row[c].is_none())
+                    .for_each(|c| x[r][c] *= free / now);
+            }
+        }
+    }
+    for (r, row) in x.iter_mut().enumerate() {
+        let sum: f64 = row.iter().sum();
+        if sum > 0.0 {
+            row.iter_mut().for_each(|v| *v /= sum);
+        } else {
+            // Nothing left for this region's unnamed groups: the national proportions.
+            row.iter_mut()
+                .zip(&explicit[r])
+                .zip(&nat)
+                .for_each(|((v, s), n)| *v = if s.is_none() { *n } else { 0.0 });
+        }
+    }
+    x
+}
+
+/// The constituencies whose named regional shares already hold more people
+/// than their national share: (constituency index, the national share those
+/// regions imply). `unrest check` warns about each.
+pub fn shares_exceeding_national(
+    populations: &[f64],
+    national: &[f64],
+    explicit: &[Vec<Option<f64>>],
+) -> Vec<(usize, f64)> {
+    let total_nat: f64 = national.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    let people: f64 = populations.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    (0..national.len())
+        .filter_map(|c| {
+            let named: f64 = explicit
+                .iter()
+                .zip(populations)
+                .filter_map(|(row, p)| row[c].map(|s| s * p))
+                .sum();
+            let implied = named / people;
+            (implied > national[c] / total_nat + 1e-9).then_some((c, implied))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +299,40 @@ mod tests {
             ..r
         };
         assert_eq!(bad.validate().unwrap_err().0, "rules.legitimacy_span");
+    }
+
+    #[test]
+    fn regional_shares_keep_the_national_totals() {
+        // Belarus 2020: Minsk names both groups; the provinces get the rest.
+        let pops = [2.018, 7.392];
+        let nat = [0.108, 0.892];
+        let ex = vec![vec![Some(0.3), Some(0.7)], vec![None, None]];
+        let s = regional_shares(&pops, &nat, &ex);
+        assert_eq!(s[0], vec![0.3, 0.7]);
+        let opp_rest = (0.108 * 9.41 - 0.3 * 2.018) / 7.392;
+        assert!((s[1][0] - opp_rest).abs() < 1e-9, "{:?}", s[1]);
+        let national_opp = (s[0][0] * pops[0] + s[1][0] * pops[1]) / 9.41;
+        assert!((national_opp - 0.108).abs() < 1e-9);
+        // A region naming one group splits its rest by the rest of the country.
+        let ex = vec![vec![None, None], vec![Some(0.5), None]];
+        let s = regional_shares(&[1.0, 1.0], &[0.3, 0.7], &ex);
+        assert!(
+            (s[1][0] - 0.5).abs() < 1e-9 && (s[1][1] - 0.5).abs() < 1e-9,
+            "{:?}",
+            s[1]
+        );
+        assert!((s[0][0] - 0.1).abs() < 1e-9, "{:?}", s[0]);
+        // No region naming anything: every region has the national shares.
+        let s = regional_shares(&[3.0, 1.0], &[0.2, 0.8], &[vec![None, None], vec![None, None]]);
+        assert!(s.iter().all(|r| (r[0] - 0.2).abs() < 1e-12));
+        // Named shares beyond the national total: none elsewhere, and it is reported.
+        let ex = vec![vec![Some(0.5), None], vec![None, None]];
+        let s = regional_shares(&[1.0, 1.0], &[0.1, 0.9], &ex);
+        assert_eq!(s[1][0], 0.0);
+        assert_eq!(
+            shares_exceeding_national(&[1.0, 1.0], &[0.1, 0.9], &ex),
+            vec![(0, 0.25)]
+        );
+        assert!(shares_exceeding_national(&pops, &nat, &[vec![Some(0.3), Some(0.7)], vec![None, None]]).is_empty());
     }
 }

@@ -233,6 +233,10 @@ pub struct InformationSpec {
     /// `h_F`: half-life in days with which a region forgets its protest-days.
     #[serde(default = "default_fatigue_half_life")]
     pub fatigue_half_life_days: f64,
+    /// `δ`: threshold rise away from the seat of power, in every region but
+    /// the capital (`mechanisms::provincial_rise`); 0 = none.
+    #[serde(default)]
+    pub provincial_threshold: f64,
 }
 
 fn default_fatigue_half_life() -> f64 {
@@ -264,6 +268,7 @@ impl Default for InformationSpec {
             focal_hours: 24.0,
             fatigue: 0.0,
             fatigue_half_life_days: 30.0,
+            provincial_threshold: 0.0,
         }
     }
 }
