@@ -88,3 +88,12 @@ fn tiled_runs_are_reproducible_from_the_cli() {
         "same seed, same summary (apart from the wall time)"
     );
 }
+
+#[test]
+fn bench_case_runs_model_two() {
+    // `unrest bench` times epstein-run7 (births and deaths of old age) to a
+    // tenth of its steps and to all of them; the child must run such a case.
+    let r = case(&["bench-case", "epstein-run7", "--steps", "50"]);
+    assert_eq!(r["steps"], 50);
+    assert!(r["agents"].as_u64().unwrap() > 0 && r["peak_rss_bytes"].as_u64().unwrap() > 0);
+}
