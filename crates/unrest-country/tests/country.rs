@@ -220,3 +220,113 @@ fn police_that_lose_faith_defect_and_the_regime_falls() {
     s.loyalty.enabled = false;
     assert_ne!(run(s, 9).outcome().0, Outcome::Collapsed);
 }
+
+/// The largest active count of one region over a run.
+fn region_peak(c: &Country, region: usize) -> u32 {
+    c.region_rows()
+        .iter()
+        .filter(|r| r.region == region)
+        .map(|r| r.active)
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_seat_of_power_raises_thresholds_outside_the_capital_only() {
+    let base = run(restless(), 11);
+    let mut s = restless();
+    s.information.provincial_threshold = 0.05;
+    let away = run(s, 11);
+    let (cap0, prov0) = (region_peak(&base, 0), region_peak(&base, 1));
+    let (cap1, prov1) = (region_peak(&away, 0), region_peak(&away, 1));
+    assert!(prov0 > 0 && cap0 > 0, "the restless country protests: {cap0} {prov0}");
+    assert!(prov1 < prov0, "the province turns out less: {prov0} -> {prov1}");
+    // The capital's thresholds are untouched; it changes only through the news
+    // of the province, so it loses relatively less.
+    let (rel_cap, rel_prov) = (f64::from(cap1) / f64::from(cap0), f64::from(prov1) / f64::from(prov0));
+    assert!(
+        rel_cap > rel_prov,
+        "capital {cap0} -> {cap1}, province {prov0} -> {prov1}"
+    );
+}
+
+#[test]
+fn a_provinces_criterion_sums_every_region_but_the_capital() {
+    use unrest_country::CriterionSpec;
+    let mut s = restless();
+    for region in ["provinces", "Province"] {
+        s.criteria.push(CriterionSpec::PeakSize {
+            label: region.into(),
+            min: 0.0,
+            max: 1e12,
+            region: Some(region.into()),
+        });
+    }
+    let c = run(s, 3);
+    let v = unrest_country::judge(&c);
+    // Two regions: the provinces are the one province, step by step.
+    assert_eq!(v[0].measured, v[1].measured);
+    let peak = f64::from(region_peak(&c, 1)) * c.spec().scale;
+    assert!(
+        v[0].measured.starts_with(&format!("{peak:.0} at")),
+        "{} vs {peak}",
+        v[0].measured
+    );
+    // An unknown region is named in the error.
+    let mut bad = restless();
+    bad.criteria.push(CriterionSpec::PeakSize {
+        label: "x".into(),
+        min: 0.0,
+        max: 1.0,
+        region: Some("Provinces".into()),
+    });
+    let e = Country::new(bad, Params::epstein(), 1)
+        .err()
+        .expect("an unknown region is refused");
+    assert!(e.to_string().contains("\"provinces\""), "{e}");
+}
+
+#[test]
+fn check_warns_when_regional_shares_exceed_the_national_one() {
+    let mut s = example_spec();
+    s.constituencies.push(unrest_country::spec::ConstituencySpec {
+        name: "few".into(),
+        share: 0.01,
+        ..s.constituencies[0].clone()
+    });
+    s.constituencies[0].share = 0.99;
+    s.regions[1].shares.insert("few".into(), 0.5);
+    let w = unrest_country::warnings(&s);
+    assert!(
+        w.iter()
+            .any(|e| e.path == "constituencies[1].share" && e.message.contains("none elsewhere")),
+        "{w:?}"
+    );
+    // It still runs, with none of the group in the capital.
+    let c = run(s, 1);
+    assert!(c.region_rows().iter().any(|r| r.region == 0));
+}
+
+#[test]
+fn a_repeated_sham_election_adds_no_second_shock() {
+    let election = |at: &str| event(at, Action::ShamElection { delta: -0.05 }, &[]);
+    let mut once = example_spec();
+    once.events.push(election("2020-01-02"));
+    let mut twice = once.clone();
+    twice.events.push(election("2020-01-05"));
+    let mut worse = once.clone();
+    worse
+        .events
+        .push(event("2020-01-05", Action::ShamElection { delta: -0.08 }, &[]));
+    let (a, b, c) = (run(once, 5), run(twice, 5), run(worse, 5));
+    let legit = |c: &Country| c.region_rows().iter().map(|r| r.legitimacy).collect::<Vec<_>>();
+    assert_eq!(
+        legit(&a),
+        legit(&b),
+        "the same result confirmed again is the same fraud"
+    );
+    assert!(
+        legit(&c).last().unwrap() < legit(&a).last().unwrap(),
+        "a larger fraud adds what goes beyond the first"
+    );
+}
