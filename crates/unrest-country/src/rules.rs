@@ -185,6 +185,15 @@ impl RulesSpec {
     }
 }
 
+/// People of constituency `c` in the regions whose `shares` name it.
+fn named_people(populations: &[f64], explicit: &[Vec<Option<f64>>], c: usize) -> f64 {
+    explicit
+        .iter()
+        .zip(populations)
+        .filter_map(|(row, p)| row[c].map(|s| s * p))
+        .sum()
+}
+
 /// Rule C3, regional shares: each region's constituency shares, given the
 /// national shares and what the regions' own `shares` name.
 ///
@@ -211,11 +220,7 @@ pub fn regional_shares(populations: &[f64], national: &[f64], explicit: &[Vec<Op
     // What each constituency has left for the regions that do not name it.
     let target: Vec<f64> = (0..nat.len())
         .map(|c| {
-            let named: f64 = explicit
-                .iter()
-                .zip(populations)
-                .filter_map(|(row, p)| row[c].map(|s| s * p))
-                .sum();
+            let named = named_people(populations, explicit, c);
             (nat[c] * people - named).max(0.0)
         })
         .collect();
@@ -267,11 +272,7 @@ pub fn shares_exceeding_national(
     let people: f64 = populations.iter().sum::<f64>().max(f64::MIN_POSITIVE);
     (0..national.len())
         .filter_map(|c| {
-            let named: f64 = explicit
-                .iter()
-                .zip(populations)
-                .filter_map(|(row, p)| row[c].map(|s| s * p))
-                .sum();
+            let named = named_people(populations, explicit, c);
             let implied = named / people;
             (implied > national[c] / total_nat + 1e-9).then_some((c, implied))
         })
