@@ -1150,8 +1150,8 @@ pub(crate) fn region_shares(spec: &CountrySpec) -> Vec<Vec<f64>> {
 }
 
 /// Mean perceived legitimacy of a region's citizens: constituencies weighted by
-/// the region's own population shares (a constituency's national share is
-/// only its default where the region does not give one).
+/// the region's own population shares (rule C3, `region_shares`), not the
+/// national ones.
 fn region_mean_legitimacy(r: &Region) -> f64 {
     let traits = r.world.constituencies();
     traits.iter().zip(&r.shares).map(|(t, s)| t.legitimacy * s).sum()
